@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The README's two commands: `./dev.sh demo` and `./dev.sh test`.
+# Both bootstrap .venv from pyproject.toml on first use and are safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+STAMP=.venv/.installed
+
+setup() {
+    [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+    if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+        .venv/bin/python -m pip install --quiet --upgrade pip
+        .venv/bin/python -m pip install --quiet -e ".[dev,postgres]"
+        touch "$STAMP"
+    fi
+}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_chromium() {
+    if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null; then
+        echo "Installing Debian's chromium for the browser tests..."
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+    fi
+}
+
+case "${1:-}" in
+    demo)
+        setup
+        .venv/bin/spstories demo
+        exec .venv/bin/spstories serve --host 127.0.0.1 --port "${PORT:-5000}"
+        ;;
+    test)
+        setup
+        ensure_chromium
+        .venv/bin/ruff check .
+        .venv/bin/lint-imports
+        .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "${@:2}"
+        ;;
+    *)
+        echo "usage: ./dev.sh demo | test [pytest args]" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,3 @@
+from spstories.main import main
+
+main()

@@ -1,0 +1,29 @@
+"""What every command needs: the database, opened lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from spstories.paths import DEFAULT_DATABASE_URL, INSTANCE_DIR
+from spstories.storage.db import make_engine, make_session_factory, session_scope
+
+
+class CliContext:
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url or DEFAULT_DATABASE_URL
+
+    @cached_property
+    def engine(self) -> Engine:
+        if self.database_url == DEFAULT_DATABASE_URL:
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return make_engine(self.database_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(make_session_factory(self.engine)) as session:
+            yield session

@@ -1,0 +1,96 @@
+"""users and orgs: accounts from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from spstories.cli.context import CliContext
+from spstories.core.vocabulary import Role
+from spstories.services.accounts import AccountError, create_organisation, create_user
+from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
+
+
+@click.group()
+def users() -> None:
+    """Create and list user accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Login email (case-insensitive).")
+@click.option("--name", default="", help="Full name (default: the email).")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]),
+              help="What the person does in spstories.")
+@click.option("--org", "orgs", required=True, multiple=True,
+              help="Organisation slug; repeat for several.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="SPSTORIES_NEW_PASSWORD", help="Prompted for when not given.")
+@click.pass_obj
+def create(ctx: CliContext, email: str, name: str, role: str, orgs: tuple[str, ...],
+           password: str) -> None:
+    """Create a user who belongs to one or more organisations."""
+    with ctx.session() as session:
+        organisations = []
+        for slug in orgs:
+            org = organisation_by_slug(session, slug)
+            if org is None:
+                known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
+                raise AccountError(f"no organisation {slug!r} (known: {known}).")
+            organisations.append(org)
+        user = create_user(session, email=email, name=name, role=role, password=password,
+                           organisations=organisations)
+        click.echo(f"Created {user.role} {user.email} in {', '.join(orgs)}.")
+
+
+@users.command("list")
+@click.pass_obj
+def list_users(ctx: CliContext) -> None:
+    """List every account with its role and organisations."""
+    from sqlalchemy import select
+
+    from spstories.storage.models import User
+
+    with ctx.session() as session:
+        for user in session.scalars(select(User).order_by(User.email)):
+            status = "" if user.active else " (deactivated)"
+            orgs = ",".join(o.slug for o in user.organisations)
+            click.echo(f"{user.email}\t{user.role}\t{orgs}{status}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@click.pass_obj
+def deactivate(ctx: CliContext, email: str) -> None:
+    """Stop a user logging in (accounts are never deleted: the audit trail refers to them)."""
+    from spstories.services.audit import record
+
+    with ctx.session() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise AccountError(f"no user with email {email}.")
+        user.active = False
+        record(session, "user.update", obj=user, active=False, via="cli")
+        click.echo(f"Deactivated {user.email}.")
+
+
+@click.group()
+def orgs() -> None:
+    """Create and list organisations."""
+
+
+@orgs.command("create")
+@click.argument("name")
+@click.pass_obj
+def create_org(ctx: CliContext, name: str) -> None:
+    """Create an organisation (its slug is derived from the name)."""
+    with ctx.session() as session:
+        org = create_organisation(session, name)
+        click.echo(f"Created organisation {org.name} (slug {org.slug}).")
+
+
+@orgs.command("list")
+@click.pass_obj
+def list_orgs(ctx: CliContext) -> None:
+    """List organisations and their slugs."""
+    with ctx.session() as session:
+        for org in all_organisations(session):
+            click.echo(f"{org.slug}\t{org.name}")

@@ -1,0 +1,1 @@
+"""spaCy components of the deductive tagger: codebook matcher and polarity reader."""

@@ -1,0 +1,106 @@
+"""The polarity reader's word lists: how English marks change, negation and hypotheticals.
+
+Phrases use the codebook phrase syntax (inflected unless ``=``); multi-word cues win over
+their parts ("no longer" over "no"). These lists are general English, not tuned to any
+text; the component's config can replace them and ``to_disk`` writes them as JSON.
+"""
+
+from __future__ import annotations
+
+DEFAULT_CUES: dict[str, list[str]] = {
+    # More of the state: increase, onset, causation ("gave me confidence").
+    "up": [
+        "more", "=much more", "increase", "grow", "gain", "boost", "build", "=built", "rise",
+        "raise", "higher", "develop", "regain", "rebuild", "restore", "enhance", "lift",
+        "=back", "=got more", "=getting more", "=get more",
+    ],
+    # Causing or starting the state; only read before the state's words.
+    "cause": [
+        "give", "make", "bring", "put", "instil", "find", "discover", "start to", "start",
+        "begin", "=became", "=become", "=becoming", "=becomes", "new", "=extra", "=added",
+        "leave me", "=left me", "=left her", "=left him", "=left us", "=left them",
+    ],
+    # Less of the state: decrease, loss, ending.
+    "down": [
+        "less", "fewer", "reduce", "decrease", "lower", "drop", "=dropped", "ease", "=eased",
+        "cut down", "cut back", "fall", "=fell", "come off", "=came off", "=no more",
+        "gone", "disappear", "overcome", "beat", "lessen", "=not as", "=not so",
+        "=n't as", "=n't so", "=nt as", "=nt so", "fade", "minimise", "minimize",
+        "get rid of", "=got rid of", "stop", "quit", "lose", "=lost", "shrink", "=free",
+        "=away", "=out of",
+    ],
+    # Better or worse whatever the state's direction ("my anxiety improved" = improved).
+    "good": [
+        "improve", "improvement", "better", "=best", "benefit", "=beneficial", "=sorted",
+        "resolve", "=on top of", "=under control", "progress", "transform",
+        "=turned around", "=turn around",
+    ],
+    # Help towards the state: improvement when read before it, or weakly anywhere.
+    "help": [
+        "help", "=helpful", "support", "thanks to", "=thank", "enable", "encourage",
+        "empower", "allow", "=able", "manage", "cope with", "deal with", "tackle", "handle",
+        "relieve", "teach", "=taught", "=positive", "=difference", "=worked on", "=work on",
+    ],
+    "bad": [
+        "=worse", "=worst", "worsen", "deteriorate", "decline", "=go downhill",
+        "=went downhill", "=going downhill", "affect", "=affected", "ruin", "damage",
+        "=spiral", "=spiralled", "=spiralling", "=plummet", "=plummeted", "descend",
+    ],
+    "still": [
+        "=still", "continue to", "remain", "persist", "=no change", "=no different",
+        "=the same", "=as before", "=unchanged", "=ongoing", "=maintain", "=maintains",
+        "=struggle", "=struggling", "=challenge",
+    ],
+    "not_yet": ["=not yet", "=n't yet", "=nt yet", "=yet to"],
+    "no_longer": [
+        "=no longer", "=any more", "=anymore", "=any longer", "=not any more", "=nomore",
+    ],
+    "used_to": ["=used to", "=use to"],
+    "negation": [
+        "=not", "=n't", "=n’t", "=nt", "=never", "=no", "=nothing", "=none", "=nobody",
+        "=neither", "=nor", "=without", "=hardly", "=barely", "=unable", "=no one",
+        "=no-one", "=lack", "=lacking", "=lacked",
+    ],
+    # Politeness formulas whose "would"/"can't" are neither wishes nor negations.
+    "ignore": [
+        "=would like to thank", "=would like to say", "='d like to thank", "=like to thank",
+        "=want to thank", "=want to say", "=would recommend", "=would highly recommend",
+        "=would not hesitate", "=would n't hesitate", "=ca n't thank", "=can not thank",
+        "=could n't thank", "=ca n't recommend", "=can not recommend",
+        "=could n't have asked for", "=could not have asked for", "=could n't ask for",
+        "=could not ask for", "=could n't of asked for", "=ca n't fault", "=can not fault",
+        "=could n't fault", "=nothing was too much", "=no matter",
+    ],
+    # Wishes, plans, conditions and general statements are not outcomes.
+    "hypothetical": [
+        "=would", "='d", "=could", "=might", "=may", "=should", "=if", "=wish", "=wishes",
+        "=hope to", "=hoping to", "=hopefully", "want to", "=wants", "=like to",
+        "plan to", "=going to", "=will", "='ll", "=can", "=ca", "=need to", "=needs",
+        "=aim to", "=unless", "=whether", "=try to", "=trying to", "=would like",
+        "=in case", "=hoped", "=expect", "=expected", "=supposed to", "=offer", "=offers",
+    ],
+    # Words that turn "can"/"could" back into a reported change ("I can now go out").
+    "now": [
+        "=now", "=again", "=finally", "=at last", "=these days", "=nowadays",
+        "=for the first time", "=since then", "=since starting", "=since joining",
+        "=since coming", "=since attending",
+    ],
+    # Background: needs stated at referral, diagnoses, reasons for referral.
+    "background": [
+        "refer for", "=referred because", "=referral for", "=referred with", "suffer",
+        "=diagnosed", "=history of", "=due to", "=because of my", "=when i was",
+        "=at the time", "=at that time",
+    ],
+    # Taking part: the verbs that make an activity noun an outcome ("enjoyed the group").
+    "participation": [
+        "attend", "join", "enjoy", "love", "=look forward", "=looking forward",
+        "=looks forward", "=looked forward", "take part", "participate", "get involved",
+        "=got involved", "=involved in", "go to", "=went to", "come to", "=came to",
+        "start", "begin", "try", "sign up", "enrol", "enroll", "take up", "=took up",
+        "=every week", "=each week", "=weekly", "=regularly", "do", "=did", "go", "=went",
+        "come", "=came", "continue", "carry on", "=carried on", "complete", "finish",
+        "have fun", "=had fun", "=keep", "=kept", "=keeps", "=still",
+    ],
+}
+
+CATEGORIES = tuple(DEFAULT_CUES)

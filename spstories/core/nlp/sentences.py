@@ -1,0 +1,72 @@
+"""Sentence bounds found lazily, only for docs that carry a match.
+
+Running the sentencizer over every token of every document costs about a quarter of the
+tokenizer's throughput, and most documents have no match. Here a regular expression over
+the raw text finds the sentence around a match. It also knows Markdown: a list item, a
+heading or a block quote ends at its line break, as does any line followed by a line that
+does not begin in lower case (a hard-wrapped sentence continues in lower case).
+When the pipeline did set sentence starts (a trained parser), those are used instead.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from spacy.tokens import Doc
+
+_BOUNDARY = re.compile(
+    r"""[.!?…]+["'”’)\]*_]*\s+       # terminal punctuation, closing marks, then space
+      | [ \t]*\n[ \t]*\n\s*           # a blank line
+      | [ \t]*\n\s*(?=[^a-z\s])       # a line break not followed by a lower-case word
+    """,
+    re.VERBOSE,
+)
+# Markdown block markers and entity debris at the start of a sentence, left out of evidence.
+_LEAD = re.compile(r"(?:(?:[-*+>]|#{1,6}|\d{1,3}[.)])[ \t]+|&nbsp;\s*|\s+)+")
+_TRAIL = re.compile(r"(?:\s|&nbsp;)+$")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Character offsets where sentences start (the first is 0)."""
+    return [0, *(m.end() for m in _BOUNDARY.finditer(text) if m.end() < len(text))]
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) past leading list markers and surrounding space."""
+    lead = _LEAD.match(text, start, end)
+    if lead:
+        start = lead.end()
+    trail = _TRAIL.search(text, start, end)
+    if trail:
+        end = trail.start()
+    return start, max(start, end)
+
+
+class SentenceIndex:
+    """Maps token offsets of one doc to the token range of their sentence."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.parsed = doc.has_annotation("SENT_START")
+        if not self.parsed:
+            self.starts = sentence_starts(doc.text)
+
+    def sentence_of(self, token_index: int) -> tuple[int, int]:
+        """(first token, end token) of the sentence holding ``doc[token_index]``."""
+        if self.parsed:
+            sent = self.doc[token_index].sent
+            return sent.start, sent.end
+        text_len = len(self.doc.text)
+        i = bisect_right(self.starts, self.doc[token_index].idx) - 1
+        start_char = self.starts[i]
+        end_char = self.starts[i + 1] if i + 1 < len(self.starts) else text_len
+        span = self.doc.char_span(start_char, end_char, alignment_mode="expand")
+        if span is None:  # only for an empty text; fall back to the token itself
+            return token_index, token_index + 1
+        return span.start, span.end
+
+    def chars(self, start: int, end: int) -> tuple[int, int]:
+        """Character bounds of a token range, trimmed for use as evidence."""
+        span = self.doc[start:end]
+        return trim(self.doc.text, span.start_char, span.end_char)

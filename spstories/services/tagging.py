@@ -1,0 +1,61 @@
+"""Tagging stored narratives with the current codebook, and re-tagging on a new version."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from spstories.core.codebook import Codebook as CodebookSpec
+from spstories.core.codebook import load_codebook_text
+from spstories.core.tagging import Tagger, build_tagger
+from spstories.core.vocabulary import ReviewState, TagOrigin
+from spstories.services.codebooks import latest_version
+from spstories.storage.models import CaseStudy, Codebook, Feedback, Tag
+
+OUTCOMES_CODEBOOK = "sp-outcomes"
+# Which text fields of each document are narratives worth tagging.
+TAGGED_FIELDS = {
+    CaseStudy: ("narrative", "outcomes_in_own_words", "client_quote"),
+    Feedback: ("text",),
+}
+_taggers: dict[tuple[str, str], tuple[CodebookSpec, Tagger]] = {}
+
+
+def tagger_for(codebook: Codebook) -> tuple[CodebookSpec, Tagger]:
+    """The codebook spec and rule tagger of a stored codebook version, built once per process."""
+    key = (codebook.key, codebook.version)
+    if key not in _taggers:
+        spec = load_codebook_text(codebook.source_yaml, f"{codebook.key} {codebook.version}")
+        _taggers[key] = (spec, build_tagger(spec))
+    return _taggers[key]
+
+
+def tag_document(session: Session, document: CaseStudy | Feedback,
+                 codebook: Codebook | None = None) -> list[Tag]:
+    """Replace the machine tags of a document with fresh ones; human tags are kept."""
+    codebook = codebook or latest_version(session, OUTCOMES_CODEBOOK)
+    if codebook is None:
+        return []
+    kind = "case_study_id" if isinstance(document, CaseStudy) else "feedback_id"
+    session.execute(
+        delete(Tag).where(getattr(Tag, kind) == document.id,
+                          Tag.origin != TagOrigin.HUMAN.value,
+                          Tag.review_state == ReviewState.SUGGESTED.value)
+    )
+    codes = {code.key: code.id for code in codebook.codes}
+    _spec, tagger = tagger_for(codebook)
+    tags = []
+    for field in TAGGED_FIELDS[type(document)]:
+        text = getattr(document, field) or ""
+        for found in tagger.tag(text):
+            code_id = codes.get(found.code)
+            if code_id is None:
+                continue
+            tags.append(Tag(
+                organisation_id=document.organisation_id, client_id=document.client_id,
+                field=field, code_id=code_id, polarity=str(found.polarity),
+                start_offset=found.start, end_offset=found.end, evidence=found.evidence,
+                origin=found.source, score=found.score, **{kind: document.id},
+            ))
+    session.add_all(tags)
+    return tags

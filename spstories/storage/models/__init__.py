@@ -1,0 +1,29 @@
+"""SQLAlchemy models; import from here."""
+
+from spstories.storage.models.accounts import Organisation, User, memberships
+from spstories.storage.models.audit import AuditEvent, AuditTrailIsAppendOnly
+from spstories.storage.models.base import Base
+from spstories.storage.models.clients import Client, Consent, Referral
+from spstories.storage.models.coding import Code, Codebook, Tag
+from spstories.storage.models.measures import MeasureResponse, MeasureScore
+from spstories.storage.models.narratives import CaseStudy, Feedback, LinkedActivity
+
+__all__ = [
+    "AuditEvent",
+    "AuditTrailIsAppendOnly",
+    "Base",
+    "CaseStudy",
+    "Client",
+    "Code",
+    "Codebook",
+    "Consent",
+    "Feedback",
+    "LinkedActivity",
+    "MeasureResponse",
+    "MeasureScore",
+    "Organisation",
+    "Referral",
+    "Tag",
+    "User",
+    "memberships",
+]

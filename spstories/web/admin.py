@@ -1,0 +1,93 @@
+"""User administration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from spstories.core.vocabulary import Role
+from spstories.services.accounts import (
+    AccountError,
+    create_user,
+    manageable_user,
+    manageable_users,
+    organisations_for,
+    update_user,
+)
+from spstories.web.access import current_user, roles
+from spstories.web.db import get_db
+from spstories.web.forms import UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _form(obj: object | None = None) -> UserForm:
+    form = UserForm(obj=obj)
+    form.organisations.choices = [(o.id, o.name) for o in current_user().organisations]
+    return form
+
+
+@bp.route("/users")
+@roles(Role.ADMIN)
+def users() -> str:
+    return render_template("admin/users.html", users=manageable_users(get_db(), current_user()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_user() -> str | Response:
+    form = _form()
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors.append("Set a temporary password.")
+        else:
+            db = get_db()
+            try:
+                user = create_user(
+                    db, email=form.email.data or "", name=form.name.data or "",
+                    role=form.role.data or "", password=form.password.data,
+                    organisations=organisations_for(current_user(), form.organisations.data or []),
+                    actor=current_user(),
+                )
+                if not form.active.data:
+                    user.active = False
+                db.commit()
+            except AccountError as exc:
+                db.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                flash(f"Created {user.email}.", "success")
+                return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_user(user_id: int) -> str | Response:
+    db = get_db()
+    user = manageable_user(db, current_user(), user_id)
+    if user is None:
+        abort(404)
+    form = _form(obj=user)
+    form.email.render_kw = {"readonly": True}
+    if not form.is_submitted():
+        form.organisations.data = user.organisation_ids
+    if form.validate_on_submit():
+        admin_orgs = set(current_user().organisation_ids)
+        # Memberships outside the administrator's organisations are not theirs to remove.
+        kept = [o for o in user.organisations if o.id not in admin_orgs]
+        try:
+            update_user(
+                db, user, actor=current_user(), role=form.role.data,
+                organisations=organisations_for(current_user(), form.organisations.data or [])
+                + kept,
+                active=form.active.data, password=form.password.data or None,
+            )
+            db.commit()
+        except AccountError as exc:
+            db.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)

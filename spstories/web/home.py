@@ -1,0 +1,26 @@
+"""Each role's home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from spstories.services.overview import codebook_versions, count_users, overview
+from spstories.storage.queries import all_organisations
+from spstories.web.access import any_role, current_user
+from spstories.web.db import get_db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@any_role
+def index() -> str:
+    user = current_user()
+    db = get_db()
+    context = {"overview": overview(db, user)}
+    if user.role == "researcher":
+        context["codebooks"] = codebook_versions(db)
+    if user.role == "admin":
+        context["user_count"] = count_users(db)
+        context["organisations"] = all_organisations(db)
+    return render_template(f"home/{user.role}.html", **context)
