@@ -10,13 +10,23 @@ class SpstoriesError(Exception):
 class CodebookError(SpstoriesError):
     """A codebook file is invalid; names the file, the code and the field."""
 
-    def __init__(self, message: str, *, path: str | None = None, code: str | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        code: str | None = None,
+        field: str | None = None,
+    ) -> None:
         self.path, self.code, self.field = path, code, field
         where = ", ".join(
-            part for part in (
-                path and f"file {path}", code and f"code {code!r}", field and f"field {field!r}"
-            ) if part
+            part
+            for part in (
+                path and f"file {path}",
+                code and f"code {code!r}",
+                field and f"field {field!r}",
+            )
+            if part
         )
         super().__init__(f"{where}: {message}" if where else message)
 

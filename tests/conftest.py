@@ -22,8 +22,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory,
-                worker_id: str) -> Iterator[TemplateDatabase]:
+def template_db(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[TemplateDatabase]:
     template = TemplateDatabase(tmp_path_factory.mktemp("template"), worker_id)
     yield template
     template.close()
@@ -48,12 +49,14 @@ def db(database_url: str) -> Iterator[Session]:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "SESSION_COOKIE_SECURE": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     yield app
     app.extensions["spstories.engine"].dispose()
 
@@ -65,8 +68,10 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def orgs(db: Session) -> dict[str, Organisation]:
-    created = {slug: create_organisation(db, name)
-               for slug, name in (("north", "North SP"), ("south", "South SP"))}
+    created = {
+        slug: create_organisation(db, name)
+        for slug, name in (("north", "North SP"), ("south", "South SP"))
+    }
     db.commit()
     return {key: org for key, org in zip(("north", "south"), created.values(), strict=True)}
 
@@ -75,13 +80,24 @@ def orgs(db: Session) -> dict[str, Organisation]:
 def users(db: Session, orgs: dict[str, Organisation]) -> dict[str, User]:
     """One user per role in the North organisation, plus a South link worker."""
     made = {
-        role: create_user(db, email=f"{role}@north.test", name=f"{role} north", role=role,
-                          password=PASSWORD, organisations=[orgs["north"]])
+        role: create_user(
+            db,
+            email=f"{role}@north.test",
+            name=f"{role} north",
+            role=role,
+            password=PASSWORD,
+            organisations=[orgs["north"]],
+        )
         for role in ("link_worker", "manager", "researcher", "admin")
     }
     made["south_link_worker"] = create_user(
-        db, email="link_worker@south.test", name="south worker", role="link_worker",
-        password=PASSWORD, organisations=[orgs["south"]])
+        db,
+        email="link_worker@south.test",
+        name="south worker",
+        role="link_worker",
+        password=PASSWORD,
+        organisations=[orgs["south"]],
+    )
     db.commit()
     return made
 
@@ -98,8 +114,9 @@ class AuthActions:
 
     def login(self, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
         token = csrf_token(self._client.get("/auth/login").get_data(as_text=True))
-        return self._client.post("/auth/login", data={
-            "email": email, "password": password, "csrf_token": token})
+        return self._client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
 
     def logout(self):  # type: ignore[no-untyped-def]
         token = csrf_token(self._client.get("/").get_data(as_text=True))

@@ -46,11 +46,23 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 
 def _register() -> None:
-    from spstories.cli import database, demo, users
+    from spstories.cli import database, demo, retag, users
 
-    for command in (database.init_db, database.upgrade_db, demo.demo, users.users, users.orgs):
+    for command in (
+        database.init_db,
+        database.upgrade_db,
+        demo.demo,
+        retag.retag,
+        users.users,
+        users.orgs,
+    ):
         cli.add_command(command)
     # commands from feature modules
+    from spstories.cli.tagging import codebook, evaluate, tag
+
+    cli.add_command(tag)
+    cli.add_command(evaluate)
+    cli.add_command(codebook)
 
 
 _register()

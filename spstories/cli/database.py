@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from spstories.cli.context import CliContext
 from spstories.services import database
+from spstories.services.codebooks import sync_shipped_codebooks
+from spstories.services.tagging import OUTCOMES_CODEBOOK, documents_to_tag, retag_all
 
 
 @click.command("init-db")
@@ -25,8 +29,18 @@ def upgrade_db(ctx: CliContext) -> None:
 
 
 def _sync_codebooks(ctx: CliContext) -> None:
-    from spstories.services.codebooks import sync_shipped_codebooks
-
+    """Store new codebook versions; narratives are re-tagged when the outcomes codebook changes."""
     with ctx.session() as session:
-        for line in sync_shipped_codebooks(session):
-            click.echo(line)
+        for row, created in sync_shipped_codebooks(session):
+            state = "loaded" if created else "already loaded"
+            click.echo(
+                f"Codebook {row.key} version {row.version}: {state} ({len(row.codes)} codes)."
+            )
+            if created and row.key == OUTCOMES_CODEBOOK and documents_to_tag(session):
+                with click.progressbar(
+                    length=len(documents_to_tag(session)),
+                    label="Re-tagging narratives",
+                    file=sys.stderr,
+                ) as bar:
+                    tags = retag_all(session, row, progress=bar.update)
+                click.echo(f"Re-tagged narratives with version {row.version}: {tags} tags.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from spstories.cli.context import CliContext
@@ -10,8 +12,13 @@ from spstories.services.demo import demo_logins, has_demo, load_demo
 
 
 @click.command("demo")
-@click.option("--clients", default=300, show_default=True, type=click.IntRange(3, 100_000),
-              help="How many synthetic clients to generate.")
+@click.option(
+    "--clients",
+    default=300,
+    show_default=True,
+    type=click.IntRange(3, 100_000),
+    help="How many synthetic clients to generate.",
+)
 @click.option("--seed", default=7, show_default=True, type=int, help="Random seed.")
 @click.pass_obj
 def demo(ctx: CliContext, clients: int, seed: int) -> None:
@@ -27,11 +34,14 @@ def demo(ctx: CliContext, clients: int, seed: int) -> None:
         if has_demo(session):
             click.echo("The demo data is already loaded.")
         else:
-            with click.progressbar(length=clients, label="Loading synthetic demo data",
-                                   file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(
+                length=clients, label="Loading synthetic demo data", file=sys.stderr
+            ) as bar:
                 counts = load_demo(session, clients=clients, seed=seed, progress=bar.update)
-            click.echo("Loaded synthetic demo data: "
-                       + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
+            click.echo(
+                "Loaded synthetic demo data: "
+                + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
+            )
     with ctx.session() as session:
         click.echo("Demo logins (synthetic data only):")
         for login in demo_logins(session)[:4]:

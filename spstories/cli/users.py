@@ -18,15 +18,27 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True, help="Login email (case-insensitive).")
 @click.option("--name", default="", help="Full name (default: the email).")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]),
-              help="What the person does in spstories.")
-@click.option("--org", "orgs", required=True, multiple=True,
-              help="Organisation slug; repeat for several.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="SPSTORIES_NEW_PASSWORD", help="Prompted for when not given.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="What the person does in spstories.",
+)
+@click.option(
+    "--org", "orgs", required=True, multiple=True, help="Organisation slug; repeat for several."
+)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SPSTORIES_NEW_PASSWORD",
+    help="Prompted for when not given.",
+)
 @click.pass_obj
-def create(ctx: CliContext, email: str, name: str, role: str, orgs: tuple[str, ...],
-           password: str) -> None:
+def create(
+    ctx: CliContext, email: str, name: str, role: str, orgs: tuple[str, ...], password: str
+) -> None:
     """Create a user who belongs to one or more organisations."""
     with ctx.session() as session:
         organisations = []
@@ -36,8 +48,14 @@ def create(ctx: CliContext, email: str, name: str, role: str, orgs: tuple[str, .
                 known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
                 raise AccountError(f"no organisation {slug!r} (known: {known}).")
             organisations.append(org)
-        user = create_user(session, email=email, name=name, role=role, password=password,
-                           organisations=organisations)
+        user = create_user(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            organisations=organisations,
+        )
         click.echo(f"Created {user.role} {user.email} in {', '.join(orgs)}.")
 
 

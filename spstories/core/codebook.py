@@ -19,8 +19,9 @@ from spstories.core.tags import Polarity
 from spstories.errors import CodebookError
 from spstories.paths import CODEBOOKS_DIR
 
-POLAR_ROLES = ("positive", "negative", "activity", "improved", "worsened", "unchanged")
-PLAIN_ROLES = ("terms",)
+POLAR_ROLES = ("positive", "negative", "activity", "improved", "worsened", "unchanged",
+               "exclude")
+PLAIN_ROLES = ("terms", "exclude")
 _CODEBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _TOP_KEYS = {"id", "version", "title", "description", "polarity", "assignment", "source", "codes"}

@@ -60,8 +60,10 @@ OUTCOME_SENTENCES: dict[tuple[str, str], list[str]] = {
         "{name}'s arthritis has got worse and {they} struggle with the stairs.",
     ],
     ("finances", "improved"): [
-        "With help from the debt advice service {name} now has a repayment plan and the debt is under control.",
-        "{name} received a grant for a new cooker and is now getting the benefits {they} are entitled to.",
+        "With help from the debt advice service {name} now has a repayment plan "
+        "and the debt is under control.",
+        "{name} received a grant for a new cooker and is now getting the benefits "
+        "{they} are entitled to.",
     ],
     ("finances", "unchanged"): [
         "{name} is still waiting for a decision on {their} benefits claim.",
@@ -134,6 +136,24 @@ FEEDBACK_SENTENCES = [
 ]
 
 FIRST_NAMES = [
-    "Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Jamie", "Morgan", "Taylor", "Casey",
-    "Jordan", "Charlie", "Frankie", "Max", "Billie", "Ash", "Kim", "Lee", "Sandy", "Toni",
+    "Alex",
+    "Sam",
+    "Jo",
+    "Chris",
+    "Pat",
+    "Robin",
+    "Jamie",
+    "Morgan",
+    "Taylor",
+    "Casey",
+    "Jordan",
+    "Charlie",
+    "Frankie",
+    "Max",
+    "Billie",
+    "Ash",
+    "Kim",
+    "Lee",
+    "Sandy",
+    "Toni",
 ]

@@ -172,19 +172,21 @@ class PresentingNeed(_Labelled):
     SUBSTANCE_USE = "substance_use"
 
 
-_LABELS.update({
-    "loneliness": "Loneliness or isolation",
-    "wellbeing": "Low mood or wellbeing",
-    "anxiety": "Anxiety, stress or mental health",
-    "confidence": "Confidence or self-esteem",
-    "connection": "Relationships or belonging",
-    "control": "Coping or managing day to day",
-    "physical_activity": "Physical activity",
-    "physical_health": "Physical health or long-term condition",
-    "engagement": "Meaningful activity or routine",
-    "learning": "Learning or skills",
-    "employment": "Work or job search",
-    "finances": "Money, debt or benefits",
-    "housing": "Housing",
-    "substance_use": "Alcohol, drugs or gambling",
-})
+_LABELS.update(
+    {
+        "loneliness": "Loneliness or isolation",
+        "wellbeing": "Low mood or wellbeing",
+        "anxiety": "Anxiety, stress or mental health",
+        "confidence": "Confidence or self-esteem",
+        "connection": "Relationships or belonging",
+        "control": "Coping or managing day to day",
+        "physical_activity": "Physical activity",
+        "physical_health": "Physical health or long-term condition",
+        "engagement": "Meaningful activity or routine",
+        "learning": "Learning or skills",
+        "employment": "Work or job search",
+        "finances": "Money, debt or benefits",
+        "housing": "Housing",
+        "substance_use": "Alcohol, drugs or gambling",
+    }
+)

@@ -33,6 +33,10 @@ class LoginError(SpstoriesError):
     """Login refused; the message never says whether the account exists."""
 
 
+def is_email(value: str) -> bool:
+    return bool(_EMAIL.match(value.strip()))
+
+
 def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80]
 
@@ -68,7 +72,7 @@ def create_user(
 ) -> User:
     """Create an account; email is case-insensitive and unique."""
     email = email.strip().lower()
-    if not _EMAIL.match(email):
+    if not is_email(email):
         raise AccountError(f"{email!r} is not an email address.")
     if role not in {r.value for r in Role}:
         allowed = ", ".join(r.value for r in Role)
@@ -87,8 +91,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, "user.create", user=actor, obj=user, email=email, role=role,
-                 organisations=[o.slug for o in organisations])
+    audit.record(
+        session,
+        "user.create",
+        user=actor,
+        obj=user,
+        email=email,
+        role=role,
+        organisations=[o.slug for o in organisations],
+    )
     return user
 
 
@@ -124,17 +135,21 @@ def update_user(
     if password:
         check_password(password)
         user.password_hash = generate_password_hash(password)
-        changes["password"] = "reset"
+        changes["password"] = "reset"  # noqa: S105 - records that it changed, not the value
     if changes:
         audit.record(session, "user.update", user=actor, obj=user, **changes)
     return user
 
 
 def _recent_failures(session: Session, email: str) -> int:
-    stmt = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login.failed",
-        AuditEvent.occurred_at >= utcnow() - LOCKOUT,
-        AuditEvent.details["email"].as_string() == email,
+    stmt = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "login.failed",
+            AuditEvent.occurred_at >= utcnow() - LOCKOUT,
+            AuditEvent.details["email"].as_string() == email,
+        )
     )
     return session.scalar(stmt) or 0
 

@@ -47,15 +47,18 @@ class CaseStudyInput:
     consent_method: str | None = None
 
 
-def find_client(session: Session, user: User, organisation_id: int,
-                reference: str) -> Client | None:
+def find_client(
+    session: Session, user: User, organisation_id: int, reference: str
+) -> Client | None:
     stmt = scoped(select(Client), Client, user).where(
-        Client.organisation_id == organisation_id, Client.reference == reference.strip())
+        Client.organisation_id == organisation_id, Client.reference == reference.strip()
+    )
     return session.scalars(stmt).first()
 
 
-def _check(session: Session, user: User, data: CaseStudyInput, *, complete: bool
-           ) -> tuple[dict[str, str], Client | None]:
+def _check(
+    session: Session, user: User, data: CaseStudyInput, *, complete: bool
+) -> tuple[dict[str, str], Client | None]:
     errors: dict[str, str] = {}
     if data.organisation_id not in user.organisation_ids:
         errors["organisation_id"] = "Choose one of your organisations."
@@ -64,14 +67,15 @@ def _check(session: Session, user: User, data: CaseStudyInput, *, complete: bool
         client = find_client(session, user, data.organisation_id, data.client_reference)
         if client is None:
             errors["client_reference"] = (
-                f"No client with reference {data.client_reference.strip()!r} in this "
-                "organisation.")
+                f"No client with reference {data.client_reference.strip()!r} in this organisation."
+            )
     elif complete:
         errors["client_reference"] = "Enter the client's reference."
     for i, (provider, activity, _started) in enumerate(data.activities, start=1):
         if bool(provider.strip()) != bool(activity.strip()):
             errors[f"activities-{i - 1}"] = (
-                f"Activity {i}: give both the organisation and the activity.")
+                f"Activity {i}: give both the organisation and the activity."
+            )
     if complete:
         if not data.title.strip():
             errors["title"] = "Give the case study a title."
@@ -100,17 +104,20 @@ def _apply(case_study: CaseStudy, data: CaseStudyInput, client: Client | None) -
     case_study.client_quote = data.client_quote
     case_study.activities = [
         LinkedActivity(provider=p.strip(), activity=a.strip(), started_on=d)
-        for p, a, d in data.activities if p.strip() and a.strip()
+        for p, a, d in data.activities
+        if p.strip() and a.strip()
     ]
 
 
 def can_edit(user: User, case_study: CaseStudy) -> bool:
     return case_study.status in EDITABLE and (
-        case_study.author_id == user.id or user.role == Role.MANAGER.value)
+        case_study.author_id == user.id or user.role == Role.MANAGER.value
+    )
 
 
-def save_draft(session: Session, user: User, data: CaseStudyInput,
-               case_study: CaseStudy | None = None) -> CaseStudy:
+def save_draft(
+    session: Session, user: User, data: CaseStudyInput, case_study: CaseStudy | None = None
+) -> CaseStudy:
     """Create or update a draft; drafts may be incomplete but never invalid."""
     if case_study is not None and not can_edit(user, case_study):
         raise CaseStudyError({"status": "This case study can no longer be edited."})
@@ -128,8 +135,9 @@ def save_draft(session: Session, user: User, data: CaseStudyInput,
     return case_study
 
 
-def submit(session: Session, user: User, data: CaseStudyInput,
-           case_study: CaseStudy | None = None) -> CaseStudy:
+def submit(
+    session: Session, user: User, data: CaseStudyInput, case_study: CaseStudy | None = None
+) -> CaseStudy:
     """Validate completely, save, record consent, tag and send for approval."""
     if case_study is not None and not can_edit(user, case_study):
         raise CaseStudyError({"status": "This case study can no longer be edited."})
@@ -137,22 +145,33 @@ def submit(session: Session, user: User, data: CaseStudyInput,
     if errors:
         raise CaseStudyError(errors)
     case_study = save_draft(session, user, data, case_study)
-    assert client is not None  # guaranteed by the complete check
     case_study.status = CaseStudyStatus.SUBMITTED.value
     case_study.submitted_at = utcnow()
     if data.consent_level != ConsentLevel.NONE.value or not _consents(session, case_study):
-        session.add(Consent(
-            organisation_id=case_study.organisation_id, client_id=client.id,
-            case_study_id=case_study.id, level=data.consent_level,
-            given_on=data.consent_given_on or date.today(),
-            method=data.consent_method or ConsentMethod.VERBAL.value, recorded_by_id=user.id,
-            notes=None if data.consent_level != ConsentLevel.NONE.value
-            else "No consent to use beyond the client's record.",
-        ))
+        session.add(
+            Consent(
+                organisation_id=case_study.organisation_id,
+                client_id=case_study.client_id,
+                case_study_id=case_study.id,
+                level=data.consent_level,
+                given_on=data.consent_given_on or date.today(),
+                method=data.consent_method or ConsentMethod.VERBAL.value,
+                recorded_by_id=user.id,
+                notes=None
+                if data.consent_level != ConsentLevel.NONE.value
+                else "No consent to use beyond the client's record.",
+            )
+        )
     session.flush()
     tags = tag_document(session, case_study)
-    audit.record(session, "case_study.submit", user=user, obj=case_study, tags=len(tags),
-                 consent=data.consent_level)
+    audit.record(
+        session,
+        "case_study.submit",
+        user=user,
+        obj=case_study,
+        tags=len(tags),
+        consent=data.consent_level,
+    )
     return case_study
 
 
@@ -178,8 +197,9 @@ def approve(session: Session, manager: User, case_study: CaseStudy) -> CaseStudy
     return case_study
 
 
-def return_for_changes(session: Session, manager: User, case_study: CaseStudy,
-                       comment: str) -> CaseStudy:
+def return_for_changes(
+    session: Session, manager: User, case_study: CaseStudy, comment: str
+) -> CaseStudy:
     if case_study.status != CaseStudyStatus.SUBMITTED.value:
         raise CaseStudyError({"status": "Only a submitted case study can be returned."})
     if not comment.strip():
@@ -192,8 +212,9 @@ def return_for_changes(session: Session, manager: User, case_study: CaseStudy,
     return case_study
 
 
-def list_case_studies(session: Session, user: User, status: str | None = None,
-                      mine: bool = False) -> list[CaseStudy]:
+def list_case_studies(
+    session: Session, user: User, status: str | None = None, mine: bool = False
+) -> list[CaseStudy]:
     stmt = scoped(select(CaseStudy), CaseStudy, user)
     if status:
         stmt = stmt.where(CaseStudy.status == status)

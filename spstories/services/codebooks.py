@@ -30,8 +30,13 @@ def sync_codebook(session: Session, spec: CodebookSpec, source_yaml: str) -> tup
         return existing, False
     row = Codebook(key=spec.id, version=spec.version, title=spec.title, source_yaml=source_yaml)
     row.codes = [
-        Code(key=code.id, label=code.label, parent_key=code.parent,
-             definition=code.definition or "", position=position)
+        Code(
+            key=code.id,
+            label=code.label,
+            parent_key=code.parent,
+            definition=code.definition or "",
+            position=position,
+        )
         for position, code in enumerate(spec.codes)
     ]
     session.add(row)
@@ -40,15 +45,15 @@ def sync_codebook(session: Session, spec: CodebookSpec, source_yaml: str) -> tup
     return row, True
 
 
-def sync_shipped_codebooks(session: Session, paths: list[Path] | None = None) -> list[str]:
-    """Load every shipped codebook version not yet in the database; say what happened."""
-    lines = []
+def sync_shipped_codebooks(
+    session: Session, paths: list[Path] | None = None
+) -> list[tuple[Codebook, bool]]:
+    """Load every shipped codebook version not yet in the database: (row, newly loaded)."""
+    synced = []
     for path in paths or shipped_codebooks():
         spec = load_codebook(path)
-        row, created = sync_codebook(session, spec, path.read_text(encoding="utf-8"))
-        state = "loaded" if created else "already loaded"
-        lines.append(f"Codebook {row.key} version {row.version}: {state} ({len(row.codes)} codes).")
-    return lines
+        synced.append(sync_codebook(session, spec, path.read_text(encoding="utf-8")))
+    return synced
 
 
 def code_ids(session: Session, codebook: Codebook) -> dict[str, int]:

@@ -29,7 +29,9 @@ def init_db(engine: Engine) -> str:
 def upgrade_db(engine: Engine) -> str:
     before = db.current_revision(engine)
     if before is None and has_tables(engine):
-        raise SpstoriesError("The database has tables but no migration history; refusing to touch it.")
+        raise SpstoriesError(
+            "The database has tables but no migration history; refusing to touch it."
+        )
     db.upgrade(engine)
     after = db.current_revision(engine)
     if before == after:

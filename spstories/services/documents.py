@@ -9,8 +9,9 @@ from spstories.storage.models import Client, Tag, User
 from spstories.storage.queries import scoped
 
 
-def document_tags(session: Session, *, case_study_id: int | None = None,
-                  feedback_id: int | None = None) -> list[Tag]:
+def document_tags(
+    session: Session, *, case_study_id: int | None = None, feedback_id: int | None = None
+) -> list[Tag]:
     """Tags of one document, by position then score."""
     stmt = select(Tag).options(joinedload(Tag.code))
     if case_study_id is not None:

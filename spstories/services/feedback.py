@@ -41,11 +41,14 @@ class FeedbackInput:
 
 def split_pasted(text: str) -> list[str]:
     """Items separated by blank lines (as pasted from an email or a survey export)."""
-    return [item.strip() for item in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
-            if item.strip()]
+    return [
+        item.strip() for item in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if item.strip()
+    ]
 
 
-def _validate(session: Session, user: User, data: FeedbackInput) -> tuple[dict[str, str], int | None]:
+def _validate(
+    session: Session, user: User, data: FeedbackInput
+) -> tuple[dict[str, str], int | None]:
     errors: dict[str, str] = {}
     if data.organisation_id not in user.organisation_ids:
         errors["organisation_id"] = "Choose one of your organisations."
@@ -66,8 +69,8 @@ def _validate(session: Session, user: User, data: FeedbackInput) -> tuple[dict[s
         client = find_client(session, user, data.organisation_id, data.client_reference)
         if client is None:
             errors["client_reference"] = (
-                f"No client with reference {data.client_reference.strip()!r} in this "
-                "organisation.")
+                f"No client with reference {data.client_reference.strip()!r} in this organisation."
+            )
         else:
             client_id = client.id
     return errors, client_id
@@ -78,9 +81,16 @@ def record_feedback(session: Session, user: User, data: FeedbackInput) -> Feedba
     errors, client_id = _validate(session, user, data)
     if errors:
         raise FeedbackError(errors)
-    item = Feedback(organisation_id=data.organisation_id, client_id=client_id,
-                    recorded_by_id=user.id, source=data.source, channel=data.channel,
-                    formal=data.formal, received_on=data.received_on, text=data.text.strip())
+    item = Feedback(
+        organisation_id=data.organisation_id,
+        client_id=client_id,
+        recorded_by_id=user.id,
+        source=data.source,
+        channel=data.channel,
+        formal=data.formal,
+        received_on=data.received_on,
+        text=data.text.strip(),
+    )
     session.add(item)
     session.flush()
     tags = tag_document(session, item)
@@ -98,12 +108,14 @@ def record_pasted(session: Session, user: User, data: FeedbackInput) -> list[Fee
         try:
             saved.append(record_feedback(session, user, replace(data, text=text)))
         except FeedbackError as exc:
-            raise FeedbackError({k: f"Item {number}: {v}" if k == "text" else v
-                                 for k, v in exc.errors.items()}) from exc
+            raise FeedbackError(
+                {k: f"Item {number}: {v}" if k == "text" else v for k, v in exc.errors.items()}
+            ) from exc
     return saved
 
 
 def recent_feedback(session: Session, user: User, limit: int = 50) -> list[Feedback]:
     stmt = scoped(select(Feedback), Feedback, user)
-    return list(session.scalars(stmt.order_by(Feedback.received_on.desc(),
-                                              Feedback.id.desc()).limit(limit)))
+    return list(
+        session.scalars(stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc()).limit(limit))
+    )

@@ -34,7 +34,7 @@ class Overview:
 
 def _by_status(session: Session, model: type, user: User, *where: object) -> dict[str, int]:
     stmt = scoped(select(model.status, func.count()), model, user).where(*where)
-    return dict(session.execute(stmt.group_by(model.status)).tuples().all())
+    return {status: n for status, n in session.execute(stmt.group_by(model.status))}
 
 
 def overview(session: Session, user: User) -> Overview:

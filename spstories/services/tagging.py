@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Callable
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from spstories.core.codebook import Codebook as CodebookSpec
 from spstories.core.codebook import load_codebook_text
 from spstories.core.tagging import Tagger, build_tagger
 from spstories.core.vocabulary import ReviewState, TagOrigin
+from spstories.services import audit
 from spstories.services.codebooks import latest_version
 from spstories.storage.models import CaseStudy, Codebook, Feedback, Tag
 
@@ -30,17 +33,20 @@ def tagger_for(codebook: Codebook) -> tuple[CodebookSpec, Tagger]:
     return _taggers[key]
 
 
-def tag_document(session: Session, document: CaseStudy | Feedback,
-                 codebook: Codebook | None = None) -> list[Tag]:
+def tag_document(
+    session: Session, document: CaseStudy | Feedback, codebook: Codebook | None = None
+) -> list[Tag]:
     """Replace the machine tags of a document with fresh ones; human tags are kept."""
     codebook = codebook or latest_version(session, OUTCOMES_CODEBOOK)
     if codebook is None:
         return []
     kind = "case_study_id" if isinstance(document, CaseStudy) else "feedback_id"
     session.execute(
-        delete(Tag).where(getattr(Tag, kind) == document.id,
-                          Tag.origin != TagOrigin.HUMAN.value,
-                          Tag.review_state == ReviewState.SUGGESTED.value)
+        delete(Tag).where(
+            getattr(Tag, kind) == document.id,
+            Tag.origin != TagOrigin.HUMAN.value,
+            Tag.review_state == ReviewState.SUGGESTED.value,
+        )
     )
     codes = {code.key: code.id for code in codebook.codes}
     _spec, tagger = tagger_for(codebook)
@@ -51,11 +57,39 @@ def tag_document(session: Session, document: CaseStudy | Feedback,
             code_id = codes.get(found.code)
             if code_id is None:
                 continue
-            tags.append(Tag(
-                organisation_id=document.organisation_id, client_id=document.client_id,
-                field=field, code_id=code_id, polarity=str(found.polarity),
-                start_offset=found.start, end_offset=found.end, evidence=found.evidence,
-                origin=found.source, score=found.score, **{kind: document.id},
-            ))
+            tags.append(
+                Tag(
+                    organisation_id=document.organisation_id,
+                    client_id=document.client_id,
+                    field=field,
+                    code_id=code_id,
+                    polarity=str(found.polarity),
+                    start_offset=found.start,
+                    end_offset=found.end,
+                    evidence=found.evidence,
+                    origin=found.source,
+                    score=found.score,
+                    **{kind: document.id},
+                )
+            )
     session.add_all(tags)
     return tags
+
+
+def documents_to_tag(session: Session) -> list[CaseStudy | Feedback]:
+    """Every submitted case study and every item of feedback (drafts wait for submission)."""
+    case_studies = session.scalars(select(CaseStudy).where(CaseStudy.status != "draft"))
+    return [*case_studies, *session.scalars(select(Feedback))]
+
+
+def retag_all(
+    session: Session, codebook: Codebook, progress: Callable[[int], object] | None = None
+) -> int:
+    """Re-tag every document with ``codebook`` (e.g. after a new version); returns tag count."""
+    total = 0
+    for document in documents_to_tag(session):
+        total += len(tag_document(session, document, codebook))
+        if progress is not None:
+            progress(1)
+    audit.record(session, "codebook.retag", obj=codebook, tags=total)
+    return total

@@ -21,9 +21,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def normalise_url(url: str) -> str:
     """Accept the usual ``postgres://`` / ``postgresql://`` forms and use psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

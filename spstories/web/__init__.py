@@ -38,9 +38,9 @@ def create_app(
     db.init_app(app)
     access.init_app(app)
 
-    from spstories.web import admin, auth, case_studies, feedback, home
+    from spstories.web import admin, auth, case_studies, clients, codebooks, feedback, home, imports
 
-    for module in (auth, home, admin, case_studies, feedback):
+    for module in (auth, home, admin, clients, case_studies, feedback, codebooks, imports):
         app.register_blueprint(module.bp)
 
     app.jinja_env.globals["app_version"] = __version__
@@ -55,16 +55,21 @@ def _register_error_pages(app: Flask) -> None:
 
     app.register_error_handler(
         CSRFError,
-        lambda e: page(400, "Form expired",
-                       "The form was open too long or came from elsewhere. Go back, reload the "
-                       "page and try again; nothing was saved."),
+        lambda e: page(
+            400,
+            "Form expired",
+            "The form was open too long or came from elsewhere. Go back, reload the "
+            "page and try again; nothing was saved.",
+        ),
     )
     app.register_error_handler(
         403, lambda e: page(403, "Not allowed", "Your role does not give access to this page.")
     )
     app.register_error_handler(
-        404, lambda e: page(404, "Not found",
-                            "There is nothing here, or it belongs to another organisation.")
+        404,
+        lambda e: page(
+            404, "Not found", "There is nothing here, or it belongs to another organisation."
+        ),
     )
 
 

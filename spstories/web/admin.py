@@ -16,14 +16,14 @@ from spstories.services.accounts import (
 )
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
-from spstories.web.forms import UserForm
+from spstories.web.forms import UserForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _form(obj: object | None = None) -> UserForm:
     form = UserForm(obj=obj)
-    form.organisations.choices = [(o.id, o.name) for o in current_user().organisations]
+    form.organisations.choices = options((o.id, o.name) for o in current_user().organisations)
     return form
 
 
@@ -44,8 +44,11 @@ def new_user() -> str | Response:
             db = get_db()
             try:
                 user = create_user(
-                    db, email=form.email.data or "", name=form.name.data or "",
-                    role=form.role.data or "", password=form.password.data,
+                    db,
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    role=form.role.data or "",
+                    password=form.password.data,
                     organisations=organisations_for(current_user(), form.organisations.data or []),
                     actor=current_user(),
                 )
@@ -78,10 +81,14 @@ def edit_user(user_id: int) -> str | Response:
         kept = [o for o in user.organisations if o.id not in admin_orgs]
         try:
             update_user(
-                db, user, actor=current_user(), role=form.role.data,
+                db,
+                user,
+                actor=current_user(),
+                role=form.role.data,
                 organisations=organisations_for(current_user(), form.organisations.data or [])
                 + kept,
-                active=form.active.data, password=form.password.data or None,
+                active=form.active.data,
+                password=form.password.data or None,
             )
             db.commit()
         except AccountError as exc:

@@ -18,7 +18,12 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        not target
+        or urlsplit(target).netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
         return url_for("home.index")
     return target
 

@@ -24,6 +24,7 @@ from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
 from spstories.web.case_study_forms import CaseStudyForm
 from spstories.web.db import get_db
+from spstories.web.forms import options
 from spstories.web.highlight import Span, highlight
 
 bp = Blueprint("case_studies", __name__, url_prefix="/case-studies")
@@ -39,7 +40,7 @@ def _load(case_study_id: int) -> CaseStudy:
 
 def _form(case_study: CaseStudy | None = None) -> CaseStudyForm:
     form = CaseStudyForm(obj=case_study)
-    form.organisation_id.choices = [(o.id, o.name) for o in current_user().organisations]
+    form.organisation_id.choices = options((o.id, o.name) for o in current_user().organisations)
     if case_study is not None and not form.is_submitted():
         client = get_db().get(Client, case_study.client_id) if case_study.client_id else None
         form.client_reference.data = client.reference if client else ""
@@ -63,8 +64,9 @@ def index() -> str:
         status = None
     mine = request.args.get("mine") == "1"
     items = service.list_case_studies(get_db(), current_user(), status, mine)
-    return render_template("case_studies/index.html", items=items, status=status, mine=mine,
-                           statuses=CaseStudyStatus)
+    return render_template(
+        "case_studies/index.html", items=items, status=status, mine=mine, statuses=CaseStudyStatus
+    )
 
 
 def _save(form: CaseStudyForm, case_study: CaseStudy | None) -> Response | None:
@@ -94,8 +96,12 @@ def new() -> str | Response:
     form = _form()
     if form.validate_on_submit() and (response := _save(form, None)) is not None:
         return response
-    return render_template("case_studies/form.html", form=form, case_study=None,
-                           clients=client_references(get_db(), current_user()))
+    return render_template(
+        "case_studies/form.html",
+        form=form,
+        case_study=None,
+        clients=client_references(get_db(), current_user()),
+    )
 
 
 @bp.route("/<int:case_study_id>/edit", methods=["GET", "POST"])
@@ -108,8 +114,12 @@ def edit(case_study_id: int) -> str | Response:
     form = _form(case_study)
     if form.validate_on_submit() and (response := _save(form, case_study)) is not None:
         return response
-    return render_template("case_studies/form.html", form=form, case_study=case_study,
-                           clients=client_references(get_db(), current_user()))
+    return render_template(
+        "case_studies/form.html",
+        form=form,
+        case_study=case_study,
+        clients=client_references(get_db(), current_user()),
+    )
 
 
 @bp.route("/autosave", methods=["POST"], defaults={"case_study_id": None})
@@ -128,10 +138,13 @@ def autosave(case_study_id: int | None) -> tuple[Response, int] | Response:
     except service.CaseStudyError as exc:
         db.rollback()
         return jsonify(saved=False, errors=exc.errors), 400
-    return jsonify(saved=True, id=case_study.id,
-                   edit_url=url_for("case_studies.edit", case_study_id=case_study.id),
-                   autosave_url=url_for("case_studies.autosave", case_study_id=case_study.id),
-                   saved_at=case_study.updated_at.isoformat())
+    return jsonify(
+        saved=True,
+        id=case_study.id,
+        edit_url=url_for("case_studies.edit", case_study_id=case_study.id),
+        autosave_url=url_for("case_studies.autosave", case_study_id=case_study.id),
+        saved_at=case_study.updated_at.isoformat(),
+    )
 
 
 @bp.route("/preview", methods=["POST"])
@@ -148,17 +161,27 @@ def view(case_study_id: int) -> str:
     case_study = _load(case_study_id)
     tags = document_tags(db, case_study_id=case_study.id)
     highlighted = {
-        field: highlight(getattr(case_study, field) or "",
-                         [Span(t.start_offset, t.end_offset, t.code.key, t.polarity)
-                          for t in tags if t.field == field])
+        field: highlight(
+            getattr(case_study, field) or "",
+            [
+                Span(t.start_offset, t.end_offset, t.code.key, t.polarity)
+                for t in tags
+                if t.field == field
+            ],
+        )
         for field in ("narrative", "outcomes_in_own_words", "client_quote")
     }
     return render_template(
-        "case_studies/view.html", case_study=case_study, tags=tags,
+        "case_studies/view.html",
+        case_study=case_study,
+        tags=tags,
         narrative_html=Markup(render_markdown(case_study.narrative)),  # noqa: S704 - sanitised
-        highlighted=highlighted, consent=service.consent_for(db, case_study),
+        highlighted=highlighted,
+        consent=service.consent_for(db, case_study),
         client=db.get(Client, case_study.client_id) if case_study.client_id else None,
-        can_edit=service.can_edit(current_user(), case_study), ConsentLevel=ConsentLevel)
+        can_edit=service.can_edit(current_user(), case_study),
+        ConsentLevel=ConsentLevel,
+    )
 
 
 @bp.route("/<int:case_study_id>/review", methods=["POST"])
@@ -171,8 +194,9 @@ def review(case_study_id: int) -> Response:
             service.approve(db, current_user(), case_study)
             message = "Approved."
         else:
-            service.return_for_changes(db, current_user(), case_study,
-                                       request.form.get("comment", ""))
+            service.return_for_changes(
+                db, current_user(), case_study, request.form.get("comment", "")
+            )
             message = "Returned to the author with your comment."
         db.commit()
         flash(message, "success")

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from spstories.core.vocabulary import ConsentLevel, ConsentMethod, PresentingNeed
 from spstories.services.case_studies import CaseStudyInput
+from spstories.web.forms import options
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -36,24 +37,40 @@ class ActivityForm(Form):
 class CaseStudyForm(FlaskForm):
     organisation_id = SelectField("Organisation", coerce=int)
     client_reference = StringField(
-        "Client reference", validators=[Length(max=64)],
-        description="The pseudonymous reference, never the client's name.")
-    title = StringField("Title", validators=[Length(max=200)],
-                        description="A short title, e.g. 'Finding a reason to get up'.")
-    presenting_needs = MultiCheckboxField("Presenting needs", choices=PresentingNeed.choices())
+        "Client reference",
+        validators=[Length(max=64)],
+        description="The pseudonymous reference, never the client's name.",
+    )
+    title = StringField(
+        "Title",
+        validators=[Length(max=200)],
+        description="A short title, e.g. 'Finding a reason to get up'.",
+    )
+    presenting_needs = MultiCheckboxField(
+        "Presenting needs", choices=options(PresentingNeed.choices())
+    )
     needs_notes = TextAreaField("Other needs, in your words")
     what_matters = TextAreaField("What matters to me", description="In the client's words.")
     support_given = TextAreaField("Support given")
     activities = FieldList(FormField(ActivityForm), min_entries=3, max_entries=12)
     narrative = TextAreaField(
-        "The story", description="Markdown: **bold**, *italic*, lists with '- '. "
-        "Use the client's reference or a first name only.")
+        "The story",
+        description="Markdown: **bold**, *italic*, lists with '- '. "
+        "Use the client's reference or a first name only.",
+    )
     outcomes_in_own_words = TextAreaField("Outcomes, in your words")
     client_quote = TextAreaField("A quote from the client")
-    consent_level = SelectField("Consent to use this case study", choices=ConsentLevel.choices())
+    consent_level = SelectField(
+        "Consent to use this case study",
+        choices=options(ConsentLevel.choices()),
+        default=ConsentLevel.NONE.value,
+    )
     consent_given_on = DateField("Date consent was given", validators=[Optional()])
-    consent_method = SelectField("How consent was given",
-                                 choices=[("", "Choose…"), *ConsentMethod.choices()])
+    consent_method = SelectField(
+        "How consent was given",
+        choices=options([("", "Choose…"), *ConsentMethod.choices()]),
+        default="",
+    )
 
     def to_input(self) -> CaseStudyInput:
         return CaseStudyInput(
@@ -64,8 +81,10 @@ class CaseStudyForm(FlaskForm):
             needs_notes=self.needs_notes.data or "",
             what_matters=self.what_matters.data or "",
             support_given=self.support_given.data or "",
-            activities=[(a.provider.data or "", a.activity.data or "", a.started_on.data)
-                        for a in self.activities],
+            activities=[
+                (a.provider.data or "", a.activity.data or "", a.started_on.data)
+                for a in self.activities
+            ],
             narrative=self.narrative.data or "",
             outcomes_in_own_words=self.outcomes_in_own_words.data or "",
             client_quote=self.client_quote.data or "",

@@ -17,6 +17,7 @@ from spstories.storage.models import Client, Feedback
 from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
 from spstories.web.db import get_db
+from spstories.web.forms import options
 from spstories.web.highlight import Span, highlight
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -25,10 +26,16 @@ RECORDERS = (Role.LINK_WORKER, Role.MANAGER)
 
 class FeedbackForm(FlaskForm):
     organisation_id = SelectField("Organisation", coerce=int)
-    source = RadioField("Who is it from?", choices=FeedbackSource.choices(),
-                        default=FeedbackSource.CLIENT.value)
-    channel = RadioField("How was it received?", choices=FeedbackChannel.choices(),
-                         default=FeedbackChannel.FOLLOW_UP_CALL.value)
+    source = RadioField(
+        "Who is it from?",
+        choices=options(FeedbackSource.choices()),
+        default=FeedbackSource.CLIENT.value,
+    )
+    channel = RadioField(
+        "How was it received?",
+        choices=options(FeedbackChannel.choices()),
+        default=FeedbackChannel.FOLLOW_UP_CALL.value,
+    )
     formal = BooleanField("Formal feedback (e.g. a survey or complaint), not a passing comment")
     received_on = DateField("Date received", default=date.today, validators=[Optional()])
     client_reference = StringField("Client reference (optional)")
@@ -36,10 +43,14 @@ class FeedbackForm(FlaskForm):
 
     def to_input(self) -> service.FeedbackInput:
         return service.FeedbackInput(
-            organisation_id=self.organisation_id.data or 0, source=self.source.data or "",
-            channel=self.channel.data or "", received_on=self.received_on.data,
-            text=self.text.data or "", formal=bool(self.formal.data),
-            client_reference=self.client_reference.data or "")
+            organisation_id=self.organisation_id.data or 0,
+            source=self.source.data or "",
+            channel=self.channel.data or "",
+            received_on=self.received_on.data,
+            text=self.text.data or "",
+            formal=bool(self.formal.data),
+            client_reference=self.client_reference.data or "",
+        )
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():
@@ -48,7 +59,7 @@ class FeedbackForm(FlaskForm):
 
 def _form() -> FeedbackForm:
     form = FeedbackForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in current_user().organisations]
+    form.organisation_id.choices = options((o.id, o.name) for o in current_user().organisations)
     return form
 
 
@@ -69,8 +80,12 @@ def _record(bulk: bool) -> str | Response:
         else:
             flash(f"Saved {count} item{'s' if count != 1 else ''} of feedback.", "success")
             return redirect(url_for("feedback.paste" if bulk else "feedback.new"))
-    return render_template("feedback/form.html", form=form, bulk=bulk,
-                           clients=client_references(get_db(), current_user()))
+    return render_template(
+        "feedback/form.html",
+        form=form,
+        bulk=bulk,
+        clients=client_references(get_db(), current_user()),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,7 +117,11 @@ def view(feedback_id: int) -> str:
         abort(404)
     tags = document_tags(db, feedback_id=item.id)
     return render_template(
-        "feedback/view.html", item=item, tags=tags,
+        "feedback/view.html",
+        item=item,
+        tags=tags,
         client=db.get(Client, item.client_id) if item.client_id else None,
-        highlighted=highlight(item.text, [Span(t.start_offset, t.end_offset, t.code.key,
-                                               t.polarity) for t in tags]))
+        highlighted=highlight(
+            item.text, [Span(t.start_offset, t.end_offset, t.code.key, t.polarity) for t in tags]
+        ),
+    )

@@ -20,15 +20,23 @@ import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def _chromium() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not path:
-        raise RuntimeError("Debian's chromium is needed for browser tests: apt-get install chromium")
+        raise RuntimeError(
+            "Debian's chromium is needed for browser tests: apt-get install chromium"
+        )
     return path
 
 
@@ -44,13 +52,17 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / "server.log"
         env = {**os.environ, "DATABASE_URL": database_url, "SPSTORIES_SECRET_KEY": "browser"}
+        self._log_file = self.log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "spstories", "serve", "--port", str(self.port)],
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, env=env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._log_file.close()
                 raise RuntimeError(f"server exited:\n{self.log.read_text()}")
             try:
                 urllib.request.urlopen(self.url + "/auth/login", timeout=1)  # noqa: S310
@@ -62,6 +74,7 @@ class LiveServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self._log_file.close()
 
 
 @pytest.fixture(scope="session")

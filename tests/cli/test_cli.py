@@ -56,8 +56,18 @@ def test_upgrade_db_is_idempotent(run):
 
 def test_orgs_and_users_create(run, database_url):
     assert run("orgs", "create", "East Links").exit_code == 0
-    result = run("users", "create", "--email", "Lw@East.test", "--role", "link_worker",
-                 "--org", "east-links", "--password", "long enough password")
+    result = run(
+        "users",
+        "create",
+        "--email",
+        "Lw@East.test",
+        "--role",
+        "link_worker",
+        "--org",
+        "east-links",
+        "--password",
+        "long enough password",
+    )
     assert result.exit_code == 0, result.output
     session = _session(database_url)
     user = session.scalars(select(User).where(User.email == "lw@east.test")).one()
@@ -69,25 +79,89 @@ def test_orgs_and_users_create(run, database_url):
 
 def test_users_create_prompts_for_a_password(run, database_url):
     run("orgs", "create", "East Links")
-    result = run("users", "create", "--email", "m@east.test", "--role", "manager",
-                 "--org", "east-links", input="long enough password\nlong enough password\n")
+    result = run(
+        "users",
+        "create",
+        "--email",
+        "m@east.test",
+        "--role",
+        "manager",
+        "--org",
+        "east-links",
+        input="long enough password\nlong enough password\n",
+    )
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("users", "create", "--email", "x@y.test", "--role", "boss", "--org", "a",
-      "--password", "long enough password"), "Invalid value for '--role'"),
-    (("users", "create", "--email", "x@y.test", "--role", "manager", "--org", "nowhere",
-      "--password", "long enough password"), "no organisation 'nowhere'"),
-    (("users", "create", "--email", "x@y.test", "--role", "manager", "--org", "east-links",
-      "--password", "short"), "at least 10 characters"),
-    (("users", "create", "--email", "not-an-email", "--role", "manager", "--org",
-      "east-links", "--password", "long enough password"), "is not an email address"),
-    (("users", "deactivate", "ghost@y.test"), "no user with email"),
-    (("orgs", "create", "East Links"), "already exists"),
-    (("demo", "--clients", "0"), "Invalid value for '--clients'"),
-    (("serve", "--port", "70000"), "Invalid value for '--port'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            (
+                "users",
+                "create",
+                "--email",
+                "x@y.test",
+                "--role",
+                "boss",
+                "--org",
+                "a",
+                "--password",
+                "long enough password",
+            ),
+            "Invalid value for '--role'",
+        ),
+        (
+            (
+                "users",
+                "create",
+                "--email",
+                "x@y.test",
+                "--role",
+                "manager",
+                "--org",
+                "nowhere",
+                "--password",
+                "long enough password",
+            ),
+            "no organisation 'nowhere'",
+        ),
+        (
+            (
+                "users",
+                "create",
+                "--email",
+                "x@y.test",
+                "--role",
+                "manager",
+                "--org",
+                "east-links",
+                "--password",
+                "short",
+            ),
+            "at least 10 characters",
+        ),
+        (
+            (
+                "users",
+                "create",
+                "--email",
+                "not-an-email",
+                "--role",
+                "manager",
+                "--org",
+                "east-links",
+                "--password",
+                "long enough password",
+            ),
+            "is not an email address",
+        ),
+        (("users", "deactivate", "ghost@y.test"), "no user with email"),
+        (("orgs", "create", "East Links"), "already exists"),
+        (("demo", "--clients", "0"), "Invalid value for '--clients'"),
+        (("serve", "--port", "70000"), "Invalid value for '--port'"),
+    ],
+)
 def test_bad_arguments_give_one_line_and_non_zero_exit(run, args, message):
     run("orgs", "create", "East Links")
     result = run(*args)
@@ -98,8 +172,9 @@ def test_bad_arguments_give_one_line_and_non_zero_exit(run, args, message):
 
 
 def test_unreachable_database_is_a_one_line_error():
-    result = CliRunner().invoke(cli, ["--database-url", "sqlite:////nonexistent/dir/x.sqlite",
-                                      "users", "list"])
+    result = CliRunner().invoke(
+        cli, ["--database-url", "sqlite:////nonexistent/dir/x.sqlite", "users", "list"]
+    )
     assert result.exit_code == 1
     assert "cannot use the database" in result.output
     assert "Traceback" not in result.output

@@ -17,8 +17,9 @@ from spstories.storage.models import AuditEvent, AuditTrailIsAppendOnly, Base, C
 def test_migrations_produce_exactly_the_models(database_url):
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     engine.dispose()
     assert diff == []
 
@@ -68,8 +69,17 @@ def test_client_reference_is_unique_within_an_organisation(db, orgs):
 
 def test_a_tag_belongs_to_exactly_one_document(db, orgs):
     code_id = db.execute(text("SELECT id FROM codes LIMIT 1")).scalar()
-    db.add(Tag(organisation_id=orgs["north"].id, code_id=code_id, polarity="improved",
-               start_offset=0, end_offset=5, evidence="hello", origin="rule"))
+    db.add(
+        Tag(
+            organisation_id=orgs["north"].id,
+            code_id=code_id,
+            polarity="improved",
+            start_offset=0,
+            end_offset=5,
+            evidence="hello",
+            origin="rule",
+        )
+    )
     with pytest.raises(IntegrityError):
         db.commit()
 
@@ -104,7 +114,14 @@ def test_dates_round_trip(db, orgs):
     client = Client(organisation_id=orgs["north"].id, reference="D-1")
     db.add(client)
     db.flush()
-    db.add(Referral(organisation_id=orgs["north"].id, client_id=client.id,
-                    referred_on=date(2026, 3, 1), source="gp", needs=["loneliness"]))
+    db.add(
+        Referral(
+            organisation_id=orgs["north"].id,
+            client_id=client.id,
+            referred_on=date(2026, 3, 1),
+            source="gp",
+            needs=["loneliness"],
+        )
+    )
     db.commit()
     assert client.referrals[0].referred_on == date(2026, 3, 1)

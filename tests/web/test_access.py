@@ -11,8 +11,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 
 def _endpoints(app):
-    for rule in app.url_map.iter_rules():
-        yield rule
+    yield from app.url_map.iter_rules()
 
 
 def test_every_endpoint_is_public_or_declares_roles(app):

@@ -21,17 +21,25 @@ def test_each_role_logs_in_and_sees_its_home(client, auth, users, role):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/").get_data(as_text=True)
-    heading = {"link_worker": "My recording", "manager": "Service overview",
-               "researcher": "Research workbench", "admin": "Administration"}[role]
+    heading = {
+        "link_worker": "My recording",
+        "manager": "Service overview",
+        "researcher": "Research workbench",
+        "admin": "Administration",
+    }[role]
     assert f"<h1>{heading}</h1>" in home
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("link_worker@north.test", "wrong password!"),
-    ("nobody@north.test", "correct horse battery"),
-])
-def test_wrong_password_and_unknown_user_give_the_same_message(client, auth, users, email,
-                                                              password):
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("link_worker@north.test", "wrong password!"),
+        ("nobody@north.test", "correct horse battery"),
+    ],
+)
+def test_wrong_password_and_unknown_user_give_the_same_message(
+    client, auth, users, email, password
+):
     response = auth.login(email, password)
     assert response.status_code == 200
     assert LOGIN_FAILED_MESSAGE in response.get_data(as_text=True)
@@ -61,8 +69,9 @@ def test_repeated_failures_lock_the_account_for_a_while(client, auth, users):
 
 
 def test_login_without_csrf_token_is_refused(client, users):
-    response = client.post("/auth/login", data={"email": "admin@north.test",
-                                                "password": "correct horse battery"})
+    response = client.post(
+        "/auth/login", data={"email": "admin@north.test", "password": "correct horse battery"}
+    )
     assert response.status_code == 400
     assert client.get("/").status_code == 302
 
@@ -79,8 +88,14 @@ def test_next_parameter_cannot_redirect_off_site(client, users):
     from tests.conftest import csrf_token
 
     token = csrf_token(client.get("/auth/login").get_data(as_text=True))
-    response = client.post("/auth/login?next=//evil.example/x", data={
-        "email": "admin@north.test", "password": "correct horse battery", "csrf_token": token})
+    response = client.post(
+        "/auth/login?next=//evil.example/x",
+        data={
+            "email": "admin@north.test",
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
+    )
     assert response.headers["Location"] == "/"
 
 

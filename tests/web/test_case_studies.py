@@ -7,9 +7,11 @@ from sqlalchemy import func, select
 
 from spstories.storage.models import AuditEvent, CaseStudy, Client, Consent, Tag
 
-STORY = ("Sam was referred by the GP for loneliness.\n\n"
-         "Since joining the walking group Sam **no longer feels lonely** and has started "
-         "volunteering at the food bank.")
+STORY = (
+    "Sam was referred by the GP for loneliness.\n\n"
+    "Since joining the walking group Sam **no longer feels lonely** and has started "
+    "volunteering at the food bank."
+)
 
 
 @pytest.fixture
@@ -22,15 +24,22 @@ def north_client(db, orgs):
 
 def _data(orgs, **overrides):
     data = {
-        "organisation_id": orgs["north"].id, "client_reference": "N-001",
-        "title": "Finding a reason to get up", "presenting_needs": ["loneliness"],
-        "what_matters": "Meeting people", "support_given": "Four sessions",
-        "activities-0-provider": "Riverside Walking Group", "activities-0-activity": "Walks",
+        "organisation_id": orgs["north"].id,
+        "client_reference": "N-001",
+        "title": "Finding a reason to get up",
+        "presenting_needs": ["loneliness"],
+        "what_matters": "Meeting people",
+        "support_given": "Four sessions",
+        "activities-0-provider": "Riverside Walking Group",
+        "activities-0-activity": "Walks",
         "activities-0-started_on": "2026-05-01",
-        "narrative": STORY, "outcomes_in_own_words": "Less isolated.",
+        "narrative": STORY,
+        "outcomes_in_own_words": "Less isolated.",
         "client_quote": "I look forward to Tuesdays now.",
-        "consent_level": "anonymised_external", "consent_given_on": "2026-05-02",
-        "consent_method": "written", "action": "submit",
+        "consent_level": "anonymised_external",
+        "consent_given_on": "2026-05-02",
+        "consent_method": "written",
+        "action": "submit",
     }
     data.update(overrides)
     return data
@@ -51,17 +60,20 @@ def test_link_worker_submits_and_it_is_tagged(client, auth, users, orgs, north_c
     assert ("loneliness", "improved") in codes
     for tag in tags:
         text = getattr(case_study, tag.field)
-        assert text[tag.start_offset:tag.end_offset] == tag.evidence
+        assert text[tag.start_offset : tag.end_offset] == tag.evidence
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<mark class="evidence"' in page
     assert "<strong>no longer feels lonely</strong>" in page
 
 
-def test_invalid_submission_keeps_input_and_saves_nothing(client, auth, users, orgs,
-                                                          north_client, db):
+def test_invalid_submission_keeps_input_and_saves_nothing(
+    client, auth, users, orgs, north_client, db
+):
     auth.login("link_worker@north.test")
-    response = auth.post("/case-studies/new", _data(
-        orgs, client_reference="NOPE-9", narrative="", consent_given_on=""))
+    response = auth.post(
+        "/case-studies/new",
+        _data(orgs, client_reference="NOPE-9", narrative="", consent_given_on=""),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "No client with reference &#39;NOPE-9&#39;" in page
@@ -73,9 +85,15 @@ def test_invalid_submission_keeps_input_and_saves_nothing(client, auth, users, o
 
 def test_draft_may_be_incomplete(client, auth, users, orgs, db):
     auth.login("link_worker@north.test")
-    response = auth.post("/case-studies/new", {"organisation_id": orgs["north"].id,
-                                                "narrative": "Half a thought", "action": "save",
-                                                "consent_level": "none"})
+    response = auth.post(
+        "/case-studies/new",
+        {
+            "organisation_id": orgs["north"].id,
+            "narrative": "Half a thought",
+            "action": "save",
+            "consent_level": "none",
+        },
+    )
     assert response.status_code == 302
     draft = db.scalars(select(CaseStudy)).one()
     assert draft.status == "draft"
@@ -84,15 +102,23 @@ def test_draft_may_be_incomplete(client, auth, users, orgs, db):
 
 def test_autosave_creates_then_updates_one_draft(client, auth, users, orgs, db):
     auth.login("link_worker@north.test")
-    first = auth.post("/case-studies/autosave", {
-        "organisation_id": orgs["north"].id, "narrative": "First words",
-        "consent_level": "none"}, form_path="/case-studies/new")
-    assert first.status_code == 200
+    first = auth.post(
+        "/case-studies/autosave",
+        {"organisation_id": orgs["north"].id, "narrative": "First words", "consent_level": "none"},
+        form_path="/case-studies/new",
+    )
     body = first.get_json()
+    assert first.status_code == 200, body
     assert body["saved"] is True
-    second = auth.post(body["autosave_url"], {
-        "organisation_id": orgs["north"].id, "narrative": "First words, then more",
-        "consent_level": "none"}, form_path="/case-studies/new")
+    second = auth.post(
+        body["autosave_url"],
+        {
+            "organisation_id": orgs["north"].id,
+            "narrative": "First words, then more",
+            "consent_level": "none",
+        },
+        form_path="/case-studies/new",
+    )
     assert second.get_json()["id"] == body["id"]
     assert db.scalars(select(CaseStudy.narrative)).all() == ["First words, then more"]
 
@@ -105,9 +131,11 @@ def test_autosave_needs_csrf(client, auth, users, orgs):
 
 def test_preview_is_sanitised(client, auth, users):
     auth.login("link_worker@north.test")
-    response = auth.post("/case-studies/preview", {
-        "narrative": "**hi** <script>alert(1)</script> [x](javascript:alert(1))"},
-        form_path="/case-studies/new")
+    response = auth.post(
+        "/case-studies/preview",
+        {"narrative": "**hi** <script>alert(1)</script> [x](javascript:alert(1))"},
+        form_path="/case-studies/new",
+    )
     html = response.get_json()["html"]
     assert "<strong>hi</strong>" in html
     assert "<script" not in html
@@ -124,25 +152,31 @@ def _submitted(auth, orgs, db):
 def test_manager_approves(client, auth, users, orgs, north_client, db):
     case_study = _submitted(auth, orgs, db)
     auth.login("manager@north.test")
-    response = auth.post(f"/case-studies/{case_study.id}/review", {"decision": "approve"},
-                         form_path=f"/case-studies/{case_study.id}")
+    response = auth.post(
+        f"/case-studies/{case_study.id}/review",
+        {"decision": "approve"},
+        form_path=f"/case-studies/{case_study.id}",
+    )
     assert response.status_code == 302
     db.expire_all()
     assert db.get(CaseStudy, case_study.id).status == "approved"
-    assert db.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == \
-        "case_study.approve"
+    assert (
+        db.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "case_study.approve"
+    )
 
 
-def test_manager_returns_with_a_comment_and_author_edits_again(client, auth, users, orgs,
-                                                               north_client, db):
+def test_manager_returns_with_a_comment_and_author_edits_again(
+    client, auth, users, orgs, north_client, db
+):
     case_study = _submitted(auth, orgs, db)
     auth.login("manager@north.test")
     path = f"/case-studies/{case_study.id}"
     auth.post(f"{path}/review", {"decision": "return", "comment": ""}, form_path=path)
     db.expire_all()
     assert db.get(CaseStudy, case_study.id).status == "submitted"  # a comment is required
-    auth.post(f"{path}/review", {"decision": "return", "comment": "Add the quote's date"},
-              form_path=path)
+    auth.post(
+        f"{path}/review", {"decision": "return", "comment": "Add the quote's date"}, form_path=path
+    )
     db.expire_all()
     assert db.get(CaseStudy, case_study.id).status == "returned"
     auth.logout()
@@ -151,13 +185,13 @@ def test_manager_returns_with_a_comment_and_author_edits_again(client, auth, use
     assert "Add the quote&#39;s date" in page
 
 
-def test_link_worker_cannot_review_and_other_org_cannot_see(client, auth, users, orgs,
-                                                            north_client, db):
+def test_link_worker_cannot_review_and_other_org_cannot_see(
+    client, auth, users, orgs, north_client, db
+):
     case_study = _submitted(auth, orgs, db)
     auth.login("link_worker@north.test")
     path = f"/case-studies/{case_study.id}"
-    assert auth.post(f"{path}/review", {"decision": "approve"}, form_path=path).status_code \
-        == 403
+    assert auth.post(f"{path}/review", {"decision": "approve"}, form_path=path).status_code == 403
     auth.logout()
     auth.login("link_worker@south.test")
     assert client.get(path).status_code == 404

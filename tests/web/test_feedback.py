@@ -10,9 +10,13 @@ from spstories.storage.models import Client, Feedback, Tag
 
 
 def _base(orgs, **overrides):
-    data = {"organisation_id": orgs["north"].id, "source": "client",
-            "channel": "follow_up_call", "received_on": date.today().isoformat(),
-            "text": "I am not lonely any more since I joined the lunch club."}
+    data = {
+        "organisation_id": orgs["north"].id,
+        "source": "client",
+        "channel": "follow_up_call",
+        "received_on": date.today().isoformat(),
+        "text": "I am not lonely any more since I joined the lunch club.",
+    }
     data.update(overrides)
     return data
 
@@ -31,8 +35,11 @@ def test_common_case_is_one_field_and_a_button(client, auth, users, orgs, db):
 def test_form_defaults_make_the_common_case_fast(client, auth, users):
     auth.login("link_worker@north.test")
     page = client.get("/feedback/new").get_data(as_text=True)
-    assert 'value="client" checked' in page or 'checked id="source-0"' in page or \
-        ('id="source-0"' in page and "checked" in page)
+    assert (
+        'value="client" checked' in page
+        or 'checked id="source-0"' in page
+        or ('id="source-0"' in page and "checked" in page)
+    )
     assert f'value="{date.today().isoformat()}"' in page
 
 
@@ -47,8 +54,9 @@ def test_feedback_links_to_a_client(client, auth, users, orgs, db):
 def test_invalid_feedback_shows_errors_and_saves_nothing(client, auth, users, orgs, db):
     auth.login("link_worker@north.test")
     future = (date.today() + timedelta(days=3)).isoformat()
-    response = auth.post("/feedback/new", _base(orgs, text="  ", received_on=future,
-                                                client_reference="GHOST"))
+    response = auth.post(
+        "/feedback/new", _base(orgs, text="  ", received_on=future, client_reference="GHOST")
+    )
     page = response.get_data(as_text=True)
     assert "Enter the feedback." in page
     assert "The date cannot be in the future." in page
@@ -62,7 +70,10 @@ def test_bulk_paste_saves_each_item(client, auth, users, orgs, db):
     response = auth.post("/feedback/paste", _base(orgs, text=text, channel="survey"))
     assert response.status_code == 302
     assert db.scalars(select(Feedback.text).order_by(Feedback.id)).all() == [
-        "Great service.", "I have made new friends at the group.", "Thanks for the calls."]
+        "Great service.",
+        "I have made new friends at the group.",
+        "Thanks for the calls.",
+    ]
 
 
 def test_bulk_paste_is_all_or_nothing(client, auth, users, orgs, db):

@@ -16,6 +16,7 @@ from spstories.core.importing.kinds import (
 from spstories.core.importing.output import (
     bare_message,
     error_report_csv,
+    field_hint,
     safe_csv_cell,
     template_csv,
     template_rows,
@@ -59,6 +60,7 @@ __all__ = [
     "column_letter",
     "decode_text",
     "error_report_csv",
+    "field_hint",
     "get_kind",
     "guess_mapping",
     "normalise",

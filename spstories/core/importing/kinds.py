@@ -88,9 +88,9 @@ def _vocab(enum: Any) -> tuple[tuple[str, str], ...]:
 
 
 CLIENT_REFERENCE_ALIASES = (
-    "client reference", "client ref", "client id", "client number", "client no", "reference",
-    "ref", "nhs ref", "nhs reference", "case id", "case reference", "person id", "service user id",
-    "patient id", "id",
+    "client reference", "client ref", "client id", "client", "client number", "client no",
+    "reference", "ref", "nhs ref", "nhs reference", "case id", "case reference", "person id",
+    "service user id", "patient id", "id",
 )
 _CLIENT_REFERENCE = Field(
     "client_reference", "Client reference", required=True, max_length=64,
@@ -165,7 +165,7 @@ REFERRALS = ImportKind(
         Field("needs", "Needs", FieldType.LIST,
               aliases=("presenting needs", "needs identified", "referral needs", "need"),
               example="loneliness; finances",
-              hint="Separated by ';' or ','; stored lower-case with '_' for spaces."),
+              hint="Stored lower-case, with '_' for spaces (physical_activity)."),
         Field("reasons", "Reasons for referral", max_length=10_000,
               aliases=("reason", "reasons", "referral reason", "reason for referral"),
               example="Recently bereaved, lives alone"),
@@ -199,6 +199,7 @@ def _named_items() -> dict[int, tuple[str, ...]]:
 
 MAX_ITEMS = max(len(i.items) for i in load_instruments().values())
 _ITEM_ALIASES = _named_items()
+_EXAMPLE_ANSWERS = ("3", "4", "3", "2", "4", "3", "3")  # a SWEMWBS response, as in the example
 
 
 def _check_measure(values: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -214,7 +215,7 @@ def _check_measure(values: dict[str, Any]) -> list[tuple[str | None, str]]:
     for n in range(count + 1, MAX_ITEMS + 1):
         if values.get(f"item_{n}") is not None:
             problems.append((f"item_{n}", f"{instrument.short_name} has {count} items; "
-                                          f"leave item_{n} empty"))
+                                          "this column must be empty"))
     timepoint = values.get("timepoint")
     if timepoint is not None and timepoint.kind not in instrument.timepoints:
         problems.append(("timepoint", f"{instrument.short_name} is not used at {timepoint}"))
@@ -245,7 +246,7 @@ MEASURES = ImportKind(
               example="swemwbs"),
         Field("timepoint", "Timepoint", FieldType.TIMEPOINT, required=True,
               aliases=("time point", "stage", "wave", "assessment", "review"),
-              example="baseline", hint="baseline, review 1, review 2, ... or exit"),
+              example="baseline"),
         Field("administered_on", "Date completed", FieldType.DATE, required=True,
               aliases=("date", "completed on", "date completed", "administered on",
                        "measure date", "assessment date"), example="2024-03-08"),
@@ -264,7 +265,7 @@ MEASURES = ImportKind(
         *(
             Field(f"item_{n}", f"Item {n}", FieldType.ANSWER,
                   aliases=(f"item {n}", f"q{n}", f"question {n}", *_ITEM_ALIASES.get(n, ())),
-                  example="")
+                  example=_EXAMPLE_ANSWERS[n - 1] if n <= len(_EXAMPLE_ANSWERS) else "")
             for n in range(1, MAX_ITEMS + 1)
         ),
     ),

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from spstories.core.importing.kinds import ImportKind
+from spstories.core.importing.kinds import Field, FieldType, ImportKind
 from spstories.errors import ImportRowError
 
 # Characters that make a spreadsheet treat a cell as a formula (CSV injection), plus the
@@ -17,6 +17,34 @@ _FORMULA_START = "=+-@\t\r"
 def safe_csv_cell(value: object) -> str:
     """Text for a CSV cell that a spreadsheet will not run as a formula."""
     return str(value).lstrip(_FORMULA_START)
+
+
+_TYPE_HINTS = {
+    FieldType.TEXT: "Text",
+    FieldType.DATE: "A date: YYYY-MM-DD or DD/MM/YYYY",
+    FieldType.INTEGER: "A whole number",
+    FieldType.BOOLEAN: "yes or no",
+    FieldType.LIST: "A list separated by ';' or ','",
+    FieldType.TIMEPOINT: "baseline, review 1, review 2, ... or exit",
+    FieldType.ANSWER: "The answer to this item, a whole number; blank if not answered",
+}
+
+
+def field_hint(target: Field) -> str:
+    """One line telling a person what a field's column must hold."""
+    if target.type is FieldType.CHOICE:
+        shown = ", ".join(value for value, _ in target.choices[:12])
+        more = ", ..." if len(target.choices) > 12 else ""
+        text = f"One of: {shown}{more} (or its label)"
+    else:
+        text = _TYPE_HINTS[target.type]
+    if target.type is FieldType.INTEGER and target.minimum is not None:
+        text += f" from {target.minimum} to {target.maximum}"
+    if target.max_length:
+        text += f", at most {target.max_length:,} characters"
+    if target.hint:
+        text += f". {target.hint}"
+    return text
 
 
 def bare_message(error: ImportRowError) -> str:

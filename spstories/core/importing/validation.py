@@ -162,7 +162,7 @@ def _choice(target: Field, text: str) -> str:
         if wanted == normalise(spelling):
             return value
     allowed = ", ".join(value for value, _ in target.choices)
-    return _fail(f"{text!r} is not a {target.label.lower()}; use one of: {allowed}")
+    return _fail(f"{text!r} is not a valid {target.label.lower()}; use one of: {allowed}")
 
 
 def _integer(target: Field, text: str) -> int:

@@ -12,13 +12,14 @@ DEFAULT_CUES: dict[str, list[str]] = {
     "up": [
         "more", "=much more", "increase", "grow", "gain", "boost", "build", "=built", "rise",
         "raise", "higher", "develop", "regain", "rebuild", "restore", "enhance", "lift",
-        "=back", "=got more", "=getting more", "=get more",
+        "=got more", "=getting more", "=get more", "give me back", "=gave me back",
+        "get back", "come back", "bring back", "=back again",
     ],
     # Causing or starting the state; only read before the state's words.
     "cause": [
         "give", "make", "bring", "put", "instil", "find", "discover", "start to", "start",
         "begin", "=became", "=become", "=becoming", "=becomes", "new", "=extra", "=added",
-        "leave me", "=left me", "=left her", "=left him", "=left us", "=left them",
+        "equip", "=equipped", "leave me", "=left me", "=left her", "=left him", "=left us", "=left them",
     ],
     # Less of the state: decrease, loss, ending.
     "down": [
@@ -26,18 +27,22 @@ DEFAULT_CUES: dict[str, list[str]] = {
         "cut down", "cut back", "fall", "=fell", "come off", "=came off", "=no more",
         "gone", "disappear", "overcome", "beat", "lessen", "=not as", "=not so",
         "=n't as", "=n't so", "=nt as", "=nt so", "fade", "minimise", "minimize",
-        "get rid of", "=got rid of", "stop", "quit", "lose", "=lost", "shrink", "=free",
+        "get rid of", "=got rid of", "stop", "quit", "give up", "=gave up", "lose", "=lost", "shrink", "=free",
         "=away", "=out of",
     ],
     # Better or worse whatever the state's direction ("my anxiety improved" = improved).
     "good": [
         "improve", "improvement", "better", "=best", "benefit", "=beneficial", "=sorted",
         "resolve", "=on top of", "=under control", "progress", "transform",
-        "=turned around", "=turn around",
+        "=turned around", "=turn around", "come on so much", "come on loads",
+        "come on leaps and bounds", "come on a lot", "come on massively", "=really come on",
+        "=really came on",
     ],
     # Help towards the state: improvement when read before it, or weakly anywhere.
     "help": [
-        "help", "=helpful", "support", "thanks to", "=thank", "enable", "encourage",
+        "help with", "help me", "help us", "help him", "help her", "help them", "help to",
+        "help my", "help our", "help his", "help their", "=helpful", "support me",
+        "support us", "support him", "support her", "support with", "thanks to", "=thank", "enable", "encourage",
         "empower", "allow", "=able", "manage", "cope with", "deal with", "tackle", "handle",
         "relieve", "teach", "=taught", "=positive", "=difference", "=worked on", "=work on",
     ],
@@ -48,8 +53,12 @@ DEFAULT_CUES: dict[str, list[str]] = {
     ],
     "still": [
         "=still", "continue to", "remain", "persist", "=no change", "=no different",
-        "=the same", "=as before", "=unchanged", "=ongoing", "=maintain", "=maintains",
-        "=struggle", "=struggling", "=challenge",
+        "=the same", "=as before", "=unchanged", "=ongoing",
+    ],
+    # Difficulty: a need, not an outcome, unless "still" says it persists.
+    "difficulty": [
+        "struggle", "=struggling", "=challenge", "=hard to", "=difficult to",
+        "=difficulty", "=difficulties", "=trouble", "=problems with", "=issues with",
     ],
     "not_yet": ["=not yet", "=n't yet", "=nt yet", "=yet to"],
     "no_longer": [
@@ -69,19 +78,28 @@ DEFAULT_CUES: dict[str, list[str]] = {
         "=could n't thank", "=ca n't recommend", "=can not recommend",
         "=could n't have asked for", "=could not have asked for", "=could n't ask for",
         "=could not ask for", "=could n't of asked for", "=ca n't fault", "=can not fault",
-        "=could n't fault", "=nothing was too much", "=no matter",
+        "=could n't fault", "=nothing was too much", "=no matter", "=would say",
+        "=i 'd say", "=at ease", "=would n't wish", "=wouldnt wish", "=will be pleased to",
+        "=will be glad to", "='ll be pleased to",
     ],
     # Wishes, plans, conditions and general statements are not outcomes.
     "hypothetical": [
-        "=would", "='d", "=could", "=might", "=may", "=should", "=if", "=wish", "=wishes",
-        "=hope to", "=hoping to", "=hopefully", "want to", "=wants", "=like to",
-        "plan to", "=going to", "=will", "='ll", "=can", "=ca", "=need to", "=needs",
-        "=aim to", "=unless", "=whether", "=try to", "=trying to", "=would like",
+        "=would", "='d", "=might", "=may", "=should", "=if", "wish", "hope to",
+        "=hopefully", "want to", "=wants", "=like to", "plan to", "=going to", "=will",
+        "='ll", "need to", "=needs", "aim to", "=unless", "=whether", "try to",
+        "=would like", "intend to", "=looking to",
         "=in case", "=hoped", "=expect", "=expected", "=supposed to", "=offer", "=offers",
+        "=want",
+    ],
+    # Ability: a possibility ("they can help you") unless "now"/"again" say it happened.
+    "modal": ["=can", "=ca", "=could", "=cannot"],
+    # ... or unless the speaker says it of themselves ("I can go out on my own").
+    "ability": [
+        "=i can", "=we can", "=i could", "=we could", "=i ca", "=we ca", "=i cannot",
     ],
     # Words that turn "can"/"could" back into a reported change ("I can now go out").
     "now": [
-        "=now", "=again", "=finally", "=at last", "=these days", "=nowadays",
+        "=now", "=again", "=finally", "=since", "=at last", "=these days", "=nowadays",
         "=for the first time", "=since then", "=since starting", "=since joining",
         "=since coming", "=since attending",
     ],
@@ -93,7 +111,7 @@ DEFAULT_CUES: dict[str, list[str]] = {
     ],
     # Taking part: the verbs that make an activity noun an outcome ("enjoyed the group").
     "participation": [
-        "attend", "join", "enjoy", "love", "=look forward", "=looking forward",
+        "attend", "join", "become", "=became", "enjoy", "love", "=look forward", "=looking forward",
         "=looks forward", "=looked forward", "take part", "participate", "get involved",
         "=got involved", "=involved in", "go to", "=went to", "come to", "=came to",
         "start", "begin", "try", "sign up", "enrol", "enroll", "take up", "=took up",

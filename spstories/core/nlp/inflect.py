@@ -85,3 +85,13 @@ def comparative_forms(word: str) -> frozenset[str]:
         form for form in word_forms(word) if form != word and form.endswith("er")
     }
     return frozenset(irregular | regular)
+
+
+@cache
+def _lookup() -> dict[str, str]:
+    return dict(_table("lemma_lookup"))
+
+
+def lemma(word: str) -> str:
+    """The lookup-table lemma of a lower-cased word (the word itself when unknown)."""
+    return _lookup().get(word, word)

@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 from spstories.core.nlp.extensions import Match
 from spstories.core.nlp.patterns import MAX_GAP
 
+EXCLUDE = "exclude"
 PATTERN_KEYS = {"id", "code", "role", "weight", "phrase", "comparative", "segments"}
 
 
@@ -87,7 +88,8 @@ class CodebookMatcher:
                 pieces[pattern_id][int(segment)].append((start, end))
         for pattern_id, found in pieces.items():
             simple.extend(self._join(self._by_id[pattern_id], found))
-        matches = _drop_contained(simple)
+        # "exclude" phrases ("learning disability") only shadow the matches inside them.
+        matches = [m for m in _drop_contained(simple) if m.role != EXCLUDE]
         doc._.sp_matches = matches
         doc.spans[self.spans_key] = [
             Span(doc, m.start, m.end, label=m.code, kb_id=m.role, span_id=m.pattern_id)
@@ -127,9 +129,10 @@ class CodebookMatcher:
 
 
 def _drop_contained(matches: list[Match]) -> list[Match]:
-    """Longest match wins: drop a match lying strictly inside another ("health" inside
-    "mental health"), and exact duplicates of (code, start, end)."""
-    matches.sort(key=lambda m: (m.start, -m.end))
+    """Within a code the longest match wins: drop a match lying inside a longer one of
+    its code ("low self-esteem" over "self-esteem") or inside one of its code's exclude
+    phrases ("learning disability"), and duplicates. Codes do not shadow each other."""
+    matches.sort(key=lambda m: (m.start, -m.end, m.role != EXCLUDE))
     kept: list[Match] = []
     seen: set[tuple[str, int, int]] = set()
     for m in matches:
@@ -137,7 +140,8 @@ def _drop_contained(matches: list[Match]) -> list[Match]:
         if key in seen:
             continue
         inside = any(
-            k.start <= m.start and m.end <= k.end and (k.end - k.start) > (m.end - m.start)
+            k.code == m.code and k.start <= m.start and m.end <= k.end
+            and ((k.end - k.start) > (m.end - m.start) or k.role == EXCLUDE)
             for k in kept
             if k.end > m.start
         )

@@ -21,7 +21,7 @@ from typing import Any
 from spstories.core.nlp.inflect import comparative_forms, word_forms
 
 GAP = "*"
-MAX_GAP = 3
+MAX_GAP = 4
 MAX_VARIANTS = 5000
 # Roles whose words are states: "more"/"less" of them, comparatives included, move polarity.
 STATE_ROLES = frozenset({"positive", "negative"})

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from spstories.core.nlp.cues import DEFAULT_CUES
-from spstories.core.nlp.extensions import Evidence
+from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.patterns import expand_segment, parse_phrase
 from spstories.core.nlp.sentences import SentenceIndex
 from spstories.core.nlp.verdict import Cue, SentenceCues, judge
@@ -31,9 +31,10 @@ class PolarityReader:
     """Writes ``doc._.sp_evidence``: one Evidence per match that reports an outcome."""
 
     def __init__(self, nlp: Language, name: str = "sp_polarity", *,
-                 cues: dict[str, list[str]] | None = None) -> None:
+                 cues: dict[str, list[str]] | None = None, polar: bool = True) -> None:
         self.nlp = nlp
         self.name = name
+        self.polar = polar
         self.set_cues(cues or DEFAULT_CUES)
 
     def set_cues(self, cues: dict[str, list[str]]) -> None:
@@ -81,20 +82,28 @@ class PolarityReader:
             doc._.sp_evidence = []
             return doc
         index = SentenceIndex(doc)
-        read: dict[tuple[int, int], SentenceCues] = {}
-        evidence = []
+        by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
-            bounds = index.sentence_of(match.start)
-            if bounds not in read:
-                read[bounds] = self.read_sentence(doc, *bounds)
-            verdict = judge(match, read[bounds])
-            if verdict is None:
-                continue
-            polarity, score, cue = verdict
+            by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
+        evidence = []
+        for bounds, found in by_sentence.items():
             sent_start, sent_end = index.chars(*bounds)
-            span = doc[match.start : match.end]
-            evidence.append(Evidence(match.code, polarity, span.start_char, span.end_char,
-                                     sent_start, sent_end, score, cue, match.pattern_id))
+            cues = self.read_sentence(doc, *bounds) if self.polar else None
+            if cues is not None:
+                cues.terms = [(m.start, m.end) for m in found]
+            for match in found:
+                if cues is None:  # codes without direction: every match is evidence
+                    verdict: tuple[str | None, float, str] | None = (None, match.weight,
+                                                                      "term")
+                else:
+                    verdict = judge(match, cues)
+                if verdict is None:
+                    continue
+                polarity, score, cue = verdict
+                span = doc[match.start : match.end]
+                evidence.append(Evidence(match.code, polarity, span.start_char,
+                                         span.end_char, sent_start, sent_end, score, cue,
+                                         match.pattern_id))
         doc._.sp_evidence = evidence
         return doc
 
@@ -102,8 +111,10 @@ class PolarityReader:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "cues.json", self.cues)
+        srsly.write_json(path / "cfg", {"polar": self.polar})
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PolarityReader:
+        self.polar = bool(srsly.read_json(Path(path) / "cfg")["polar"])
         self.set_cues(srsly.read_json(Path(path) / "cues.json"))
         return self
 
@@ -112,8 +123,8 @@ class PolarityReader:
     "sp_polarity",
     assigns=["doc._.sp_evidence"],
     requires=["doc._.sp_matches"],
-    default_config={"cues": None},
+    default_config={"cues": None, "polar": True},
 )
-def make_polarity_reader(nlp: Language, name: str, cues: dict[str, Any] | None
+def make_polarity_reader(nlp: Language, name: str, cues: dict[str, Any] | None, polar: bool
                          ) -> PolarityReader:
-    return PolarityReader(nlp, name, cues=cues)
+    return PolarityReader(nlp, name, cues=cues, polar=polar)

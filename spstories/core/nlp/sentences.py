@@ -48,25 +48,29 @@ class SentenceIndex:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        # Doc.text joins every token in Python: read it once.
+        self.text = doc.text
         self.parsed = doc.has_annotation("SENT_START")
         if not self.parsed:
-            self.starts = sentence_starts(doc.text)
+            # Token start characters via one C call; Doc.char_span walks every token.
+            self.token_starts = doc.to_array("IDX")
+            self.starts = sentence_starts(self.text)
 
     def sentence_of(self, token_index: int) -> tuple[int, int]:
         """(first token, end token) of the sentence holding ``doc[token_index]``."""
         if self.parsed:
             sent = self.doc[token_index].sent
             return sent.start, sent.end
-        text_len = len(self.doc.text)
-        i = bisect_right(self.starts, self.doc[token_index].idx) - 1
-        start_char = self.starts[i]
-        end_char = self.starts[i + 1] if i + 1 < len(self.starts) else text_len
-        span = self.doc.char_span(start_char, end_char, alignment_mode="expand")
-        if span is None:  # only for an empty text; fall back to the token itself
-            return token_index, token_index + 1
-        return span.start, span.end
+        idx = self.token_starts
+        i = bisect_right(self.starts, int(idx[token_index])) - 1
+        first = int(idx.searchsorted(self.starts[i], side="left"))
+        if i + 1 < len(self.starts):
+            end = int(idx.searchsorted(self.starts[i + 1], side="left"))
+        else:
+            end = len(self.doc)
+        return min(first, token_index), max(end, token_index + 1)
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         """Character bounds of a token range, trimmed for use as evidence."""
-        span = self.doc[start:end]
-        return trim(self.doc.text, span.start_char, span.end_char)
+        last = self.doc[end - 1]
+        return trim(self.text, self.doc[start].idx, last.idx + len(last.text))

@@ -14,8 +14,7 @@ memberships = Table(
     "memberships",
     Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
 )
 
 

@@ -73,8 +73,7 @@ class Referral(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
-                                           index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     link_worker_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -104,16 +103,14 @@ class Consent(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
-                                           index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     case_study_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_studies.id", ondelete="CASCADE"), index=True
     )
     level: Mapped[str] = mapped_column(String(24))
     given_on: Mapped[date] = mapped_column(Date)
     method: Mapped[str] = mapped_column(String(16))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                  ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
 

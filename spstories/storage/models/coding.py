@@ -42,8 +42,9 @@ class Code(Base):
     __table_args__ = (UniqueConstraint("codebook_id", "key", name="uq_codes_codebook_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebooks.id", ondelete="CASCADE"),
-                                             index=True)
+    codebook_id: Mapped[int] = mapped_column(
+        ForeignKey("codebooks.id", ondelete="CASCADE"), index=True
+    )
     key: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200))
     parent_key: Mapped[str | None] = mapped_column(String(80))
@@ -73,8 +74,9 @@ class Tag(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
-                                                  index=True)
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
     case_study_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_studies.id", ondelete="CASCADE"), index=True
     )
@@ -90,7 +92,6 @@ class Tag(TimestampMixin, Base):
     origin: Mapped[str] = mapped_column(String(8))
     score: Mapped[float] = mapped_column(Float, default=1.0)
     review_state: Mapped[str] = mapped_column(String(12), default=ReviewState.SUGGESTED.value)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     code: Mapped[Code] = relationship()

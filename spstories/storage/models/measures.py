@@ -19,15 +19,15 @@ class MeasureResponse(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
-                                           index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     instrument: Mapped[str] = mapped_column(String(40), index=True)
     instrument_version: Mapped[str] = mapped_column(String(20))
     timepoint: Mapped[str] = mapped_column(String(16))
     review_number: Mapped[int | None] = mapped_column(Integer)
     administered_on: Mapped[date] = mapped_column(Date)
-    administered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                      ondelete="SET NULL"))
+    administered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     administration_mode: Mapped[str] = mapped_column(String(20))
     modified: Mapped[bool] = mapped_column(Boolean, default=False)
     modification_note: Mapped[str | None] = mapped_column(Text)

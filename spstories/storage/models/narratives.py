@@ -24,10 +24,10 @@ class CaseStudy(TimestampMixin, Base):
     client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
-    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id",
-                                                               ondelete="SET NULL"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                  index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_notes: Mapped[str | None] = mapped_column(Text)
@@ -36,18 +36,18 @@ class CaseStudy(TimestampMixin, Base):
     narrative: Mapped[str] = mapped_column(Text, default="")
     outcomes_in_own_words: Mapped[str | None] = mapped_column(Text)
     client_quote: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=CaseStudyStatus.DRAFT.value,
-                                        index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStudyStatus.DRAFT.value, index=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                  ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
     activities: Mapped[list[LinkedActivity]] = relationship(
-        back_populates="case_study", cascade="all, delete-orphan",
+        back_populates="case_study",
+        cascade="all, delete-orphan",
         order_by="LinkedActivity.started_on",
     )
 
@@ -58,8 +58,9 @@ class LinkedActivity(Base):
     __tablename__ = "linked_activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_study_id: Mapped[int] = mapped_column(ForeignKey("case_studies.id", ondelete="CASCADE"),
-                                               index=True)
+    case_study_id: Mapped[int] = mapped_column(
+        ForeignKey("case_studies.id", ondelete="CASCADE"), index=True
+    )
     provider: Mapped[str] = mapped_column(String(200))
     activity: Mapped[str] = mapped_column(String(200))
     started_on: Mapped[date | None] = mapped_column(Date)
@@ -77,10 +78,10 @@ class Feedback(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
-                                                  index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                  ondelete="SET NULL"))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16))
     formal: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,255 @@
+"""The polarity decision for one match, from the cues found in its sentence.
+
+Pure Python over token offsets, so it can be tested without building a pipeline. The
+rules, in order:
+
+1. "Without them I wouldn't have ..." (a counterfactual) reports an improvement in
+   what follows the "wouldn't have".
+2. A wish, plan or condition before the match ("I would like to make friends", "if I
+   feel lonely"), or a modal after it in its clause, is not an outcome; "can"/"could" are
+   read as possibilities unless said of oneself or with "now"/"again".
+3. Event phrases ("made new friends", "lost my home") carry their own polarity; a
+   negation before them makes an improvement "unchanged" ("didn't make any friends").
+4. State words ("lonely", "confidence") need a change cue. "No longer"/"any more" and
+   "used to" mean the state stopped; "never ... so" means more of it than ever; otherwise
+   the nearest cue in the clause decides: more/less, comparatives, started/gave/made,
+   improved/worse, helped, still, not yet; a negation before the cue gives "unchanged".
+5. A negated state with "now"/"so"/"any more" ("I don't get stressed so easily now")
+   means less of it. A state with nothing else is a need or a description: no tag.
+6. Failing all that, "helped"/"thanks to" earlier in the clause, or "now" in it, give a
+   weaker improvement; background phrases ("referred for", "suffer") block this.
+
+Activities ("group", "volunteering") count only when taken part in ("enjoyed the group",
+"started volunteering", "still go"); "didn't go" is unchanged, "stopped going" worsened.
+Less of a bad state (loneliness, anxiety, debt) is an improvement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spstories.core.nlp.extensions import Match
+
+WINDOW_BEFORE = 5
+WINDOW_AFTER = 4
+WINDOW_TAKING_PART = 7  # programme names often stand between "enjoyed" and "sessions"
+NEG_REACH = 3
+HYPOTHETICAL_REACH = 12
+EVENT_ROLES = frozenset({"improved", "worsened", "unchanged"})
+_STATE_CHANGE = frozenset({"up", "down", "good", "bad", "cause", "help", "still", "not_yet",
+                           "difficulty"})
+_ACTIVITY_CHANGE = frozenset({"participation", "still", "not_yet", "difficulty"})
+_AFTER_OK = frozenset({"up", "down", "good", "bad", "still"})
+_CONTRAST = frozenset({"but", ";", "however", "although", "though", "whereas", "whilst"})
+_MODALS_AFTER = frozenset({"would", "'d", "could", "might", "should", "will", "'ll"})
+_SUBJECTS = frozenset({"i", "he", "she", "they", "we", "you", "it"})
+_WOULD = frozenset({"would", "could", "'d"})
+_NOT = frozenset({"not", "n't", "n’t", "nt"})
+_GET = frozenset({"get", "got", "getting", "gets", "gotten", "become", "became", "am", "is",
+                  "are", "was", "were", "be", "been", "being"})
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    categories: frozenset[str]
+    start: int
+    end: int
+
+    def is_(self, category: str) -> bool:
+        return category in self.categories
+
+
+@dataclass(slots=True)
+class SentenceCues:
+    """The cues of one sentence (token offsets into the doc) and its clause breaks."""
+
+    start: int
+    end: int
+    lower: list[str]
+    cues: list[Cue]
+    breaks: list[int] = field(default_factory=list)
+    terms: list[tuple[int, int]] = field(default_factory=list)
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        left = max((b + 1 for b in self.breaks if b < start), default=self.start)
+        right = min((b for b in self.breaks if b >= end), default=self.end)
+        return left, right
+
+    def scope_start(self, start: int) -> int:
+        """Where the stretch that a wish or condition can reach begins: the last
+        contrast ("but", ";") before ``start``, at most ``HYPOTHETICAL_REACH`` back."""
+        first = max(self.start, start - HYPOTHETICAL_REACH)
+        for i in range(start - 1, first - 1, -1):
+            if self.word(i) in _CONTRAST:
+                return i + 1
+        return first
+
+    def counterfactual_end(self) -> int | None:
+        """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
+        words = self.lower
+        if not set(words) & {"without", "before"}:
+            return None
+        for i in range(len(words) - 2):
+            if (words[i] in _WOULD and words[i + 1] in _NOT
+                    and words[i + 2] in {"have", "of"}):
+                return self.start + i + 3
+        return None
+
+    def term_between(self, start: int, end: int) -> bool:
+        """True when another codebook match lies inside [start, end)."""
+        return any(start <= s and e <= end for s, e in self.terms)
+
+    def subject_between(self, start: int, end: int) -> bool:
+        """A pronoun between a state and a later verb starts another clause ("happy and
+        they never give up")."""
+        return any(self.word(i) in _SUBJECTS for i in range(start, end))
+
+    def word(self, i: int) -> str:
+        return self.lower[i - self.start] if self.start <= i < self.end else ""
+
+
+Verdict = tuple[str, float, str]
+
+
+def _polarity(direction: int, valence: int) -> str:
+    return "improved" if direction * valence > 0 else "worsened"
+
+
+def _hypothetical(match: Match, sc: SentenceCues, outside: list[Cue], clause: list[Cue],
+                  ce: int) -> bool:
+    scope = sc.scope_start(match.start)
+    now = any(c.is_("now") for c in clause)
+    for c in outside:
+        if scope <= c.start and c.end <= match.start:
+            if c.is_("hypothetical") or (c.is_("modal") and not now):
+                return True
+    return any(sc.word(i) in _MODALS_AFTER for i in range(match.end, ce))
+
+
+def judge(match: Match, sc: SentenceCues) -> Verdict | None:
+    """(polarity, score, cue) for a match in its sentence, or None if no outcome."""
+    w = match.weight
+    outside = [c for c in sc.cues if c.end <= match.start or c.start >= match.end]
+    after_would = sc.counterfactual_end()
+    if after_would is not None and match.start >= after_would:
+        return "improved", 0.7 * w, "counterfactual"
+    cs, ce = sc.clause(match.start, match.end)
+    clause = [c for c in outside if cs <= c.start and c.end <= ce]
+    if _hypothetical(match, sc, outside, clause, ce):
+        return None
+    before = [c for c in clause if c.end <= match.start]
+    after = [c for c in clause if c.start >= match.end]
+    near_before = [c for c in before if match.start - c.end < WINDOW_BEFORE]
+    near_after = [c for c in after if c.start - match.end < WINDOW_AFTER]
+    negations = [c for c in near_before if c.is_("negation")]
+    if match.role in EVENT_ROLES:
+        return _event(match, near_before + near_after, bool(negations))
+    valence = -1 if match.role == "negative" else 1
+    activity = match.role == "activity"
+
+    for c in near_before + near_after:
+        gap = (c.end, match.start) if c.end <= match.start else (match.end, c.start)
+        if c.is_("no_longer") and not sc.term_between(*gap):
+            return _polarity(-1, valence), 0.85 * w, "no longer"
+    for c in near_before:
+        if c.is_("used_to") and sc.word(c.start - 1) not in _GET:
+            return _polarity(-1, valence), 0.85 * w, "used to"
+    if not activity and _never_so(match, sc):
+        return _polarity(1, valence), 0.85 * w, "never so"
+    if match.comparative and not negations:
+        return _polarity(1, valence), 0.85 * w, "comparative"
+
+    wanted = _ACTIVITY_CHANGE if activity else _STATE_CHANGE
+    reach = WINDOW_TAKING_PART if activity else WINDOW_BEFORE
+    candidates = [(match.start - c.end, 0, c) for c in before
+                  if c.categories & wanted and match.start - c.end < reach]
+    candidates += [(c.start - match.end, 1, c) for c in near_after
+                   if not sc.subject_between(match.end, c.start) and (
+                       c.categories & wanted & (_AFTER_OK | {"participation"})
+                       or (activity and c.categories & {"up", "down"}
+                           and c.start - match.end < 2))]  # "socialises more"
+    if candidates:
+        _, _, cue = min(candidates, key=lambda item: (item[0], item[1]))
+        negated = any(
+            n.is_("negation") and (
+                (cue.start - NEG_REACH <= n.start < cue.start and n.start >= cs)
+                or (cue.start >= match.end and match.end <= n.start < cue.start)
+            )
+            for n in clause
+        ) or (cue.end <= match.start and bool(negations))
+        if cue.is_("difficulty"):  # a need, unless "still" says it persists
+            if any(c.is_("still") for c in clause):
+                return "unchanged", 0.7 * w, "still+difficulty"
+            return None
+        stopped = any(c.categories & {"down", "no_longer"} and 0 <= cue.start - c.end < 2
+                      for c in clause)
+        return _from_cue(cue, valence, activity, negated, w, stopped)
+    if activity:
+        return None
+
+    if negations:
+        first = max(n.start for n in negations)
+        if sc.term_between(first, match.start):  # "not so worried about money"
+            return None
+        degree = {sc.word(i) for i in range(first, match.start)} & {"so", "as", "too"}
+        if degree or any(c.is_("now") for c in clause):
+            return _polarity(-1, valence), 0.75 * w, "not any more"
+        return None
+    if any(c.is_("background") or c.is_("difficulty") for c in sc.cues):
+        return None
+    for c in before:
+        if c.categories & {"help", "good"} and not any(
+            n.is_("negation") and c.start - NEG_REACH <= n.start < c.start for n in clause
+        ):
+            return "improved", 0.6 * w, "helped (clause)"
+    if any(c.is_("now") for c in clause):
+        return _polarity(1, valence), 0.55 * w, "now (clause)"
+    return None
+
+
+def _never_so(match: Match, sc: SentenceCues) -> bool:
+    """"I've never been so lonely": "never" then so/as/this before the state, in a list
+    of states ("never so frightened, scared, lonely") across commas."""
+    scope = sc.scope_start(match.start)
+    for i in range(scope, match.start):
+        if sc.word(i) == "never":
+            return any(sc.word(j) in {"so", "as", "this", "more"} for j in range(i + 1,
+                                                                            match.start))
+    return False
+
+
+def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
+    w = match.weight
+    if any(c.is_("not_yet") for c in near):
+        return "unchanged", 0.7 * w, "not yet"
+    if any(c.is_("no_longer") for c in near):
+        return ("worsened", 0.7 * w, "no longer") if match.role == "improved" else None
+    if negated:
+        return ("unchanged", 0.7 * w, "negated") if match.role == "improved" else None
+    return match.role, 0.8 * w, "event"
+
+
+def _from_cue(cue: Cue, valence: int, activity: bool, negated: bool, w: float,
+              stopped: bool = False) -> Verdict | None:
+    label = "+".join(sorted(cue.categories))
+    if negated:
+        return "unchanged", 0.7 * w, f"not {label}"
+    if cue.is_("not_yet"):
+        return "unchanged", 0.7 * w, label
+    if cue.is_("still"):
+        if activity:
+            return "improved", 0.75 * w, label
+        return "unchanged", 0.7 * w, label
+    if activity and cue.is_("participation"):
+        if stopped:  # "stopped attending the group"
+            return "worsened", 0.75 * w, f"stopped {label}"
+        return "improved", 0.75 * w, label
+    if cue.categories & {"good", "help"}:
+        return "improved", 0.85 * w, label
+    if cue.is_("bad"):
+        return "worsened", 0.85 * w, label
+    if cue.categories & {"up", "cause"}:
+        return _polarity(1, valence), 0.85 * w, label
+    if cue.is_("down"):
+        return _polarity(-1, valence), 0.85 * w, label
+    return None

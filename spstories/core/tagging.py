@@ -1,0 +1,145 @@
+"""The one entry point that web, CLI and services call to tag text with a codebook.
+
+A tagger is built from a codebook by kind ("rules" now; a learned model can register
+another kind with ``register_tagger`` and plug in behind the same interface). Built
+taggers are cached per (kind, codebook content, options): building spaCy is not free and
+the web app tags every submission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from threading import Lock
+from typing import Any, Protocol, runtime_checkable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from spstories.core.codebook import Codebook
+from spstories.core.nlp.pipeline import build_nlp
+from spstories.core.tags import Polarity, Tag
+
+# Chosen on the development set (docs/tagger.md): below it precision falls faster than
+# recall rises, and precision matters more for the counts shown to commissioners.
+DEFAULT_MIN_SCORE = 0.5
+
+
+@runtime_checkable
+class Tagger(Protocol):
+    """What every kind of tagger offers."""
+
+    kind: str
+    codebook: Codebook
+
+    @property
+    def codebook_id(self) -> str: ...
+
+    @property
+    def codebook_version(self) -> str: ...
+
+    def tag(self, text: str) -> list[Tag]: ...
+
+    def tag_many(self, texts: Iterable[str]) -> Iterator[list[Tag]]: ...
+
+    def rollup(self, code: str) -> str: ...
+
+
+class RuleTagger:
+    """Codebook patterns plus the polarity reader, on a spaCy pipeline without a model."""
+
+    kind = "rules"
+    source = "rule"
+
+    def __init__(self, codebook: Codebook, nlp: Language, *,
+                 min_score: float = DEFAULT_MIN_SCORE) -> None:
+        self.codebook = codebook
+        self.nlp = nlp
+        self.min_score = min_score
+
+    @classmethod
+    def from_codebook(cls, codebook: Codebook, *, base: str | None = None,
+                      min_score: float = DEFAULT_MIN_SCORE) -> RuleTagger:
+        return cls(codebook, build_nlp(codebook, base=base), min_score=min_score)
+
+    @property
+    def codebook_id(self) -> str:
+        return self.codebook.id
+
+    @property
+    def codebook_version(self) -> str:
+        return self.codebook.version
+
+    def rollup(self, code: str) -> str:
+        return self.codebook.rollup(code)
+
+    def tag(self, text: str) -> list[Tag]:
+        """Tags of one text, highest score first; offsets index into ``text``."""
+        return self.tags_of(self.nlp(text), text)
+
+    def tag_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Tag]]:
+        """Tags of each text in order, streaming through ``nlp.pipe``."""
+        pairs = ((text, text) for text in texts)
+        for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
+            yield self.tags_of(doc, text)
+
+    def tags_of(self, doc: Doc, text: str | None = None) -> list[Tag]:
+        """One tag per (sentence, code, polarity), the best-scoring evidence kept.
+        ``text`` is the doc's text when the caller has it (Doc.text is rebuilt per call)."""
+        best: dict[tuple[int, int, str, str | None], float] = {}
+        for ev in doc._.sp_evidence or ():
+            if ev.score < self.min_score:
+                continue
+            key = (ev.sent_start, ev.sent_end, ev.code, ev.polarity)
+            best[key] = max(best.get(key, 0.0), ev.score)
+        # A sub-code found in a sentence makes its ancestors' tags there redundant.
+        redundant = {
+            (s, e, ancestor, pol)
+            for (s, e, code, pol) in best
+            for ancestor in self._ancestors(code)
+        }
+        if not best:
+            return []
+        text = doc.text if text is None else text
+        tags = [
+            Tag(code=code, polarity=Polarity(pol) if pol else None, start=s, end=e,
+                evidence=text[s:e], score=round(score, 3), source=self.source,
+                codebook=self.codebook.id, codebook_version=self.codebook.version)
+            for (s, e, code, pol), score in best.items()
+            if (s, e, code, pol) not in redundant
+        ]
+        tags.sort(key=lambda t: (-t.score, t.start, t.code))
+        return tags
+
+    def _ancestors(self, code: str) -> list[str]:
+        found = []
+        parent = self.codebook.code(code).parent
+        while parent is not None:
+            found.append(parent)
+            parent = self.codebook.code(parent).parent
+        return found
+
+
+TaggerFactory = Callable[..., Tagger]
+_FACTORIES: dict[str, TaggerFactory] = {"rules": RuleTagger.from_codebook}
+_CACHE: dict[tuple[Any, ...], Tagger] = {}
+_LOCK = Lock()
+
+
+def register_tagger(kind: str, factory: TaggerFactory) -> None:
+    """Make ``build_tagger(codebook, kind=kind)`` call ``factory(codebook, **options)``."""
+    _FACTORIES[kind] = factory
+
+
+def tagger_kinds() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def build_tagger(codebook: Codebook, kind: str = "rules", **options: Any) -> Tagger:
+    """The tagger of ``kind`` for ``codebook``, built once per codebook content."""
+    if kind not in _FACTORIES:
+        raise ValueError(f"unknown tagger {kind!r}; choose from {', '.join(tagger_kinds())}")
+    key = (kind, codebook.digest or codebook, tuple(sorted(options.items())))
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _FACTORIES[kind](codebook, **options)
+        return _CACHE[key]
