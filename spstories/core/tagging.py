@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from spstories.core.codebook import Codebook
 from spstories.core.nlp.pipeline import build_nlp
+from spstories.core.nlp.sentences import trim
 from spstories.core.tags import Polarity, Tag
 
 # Chosen on the development set (docs/tagger.md): below it precision falls faster than
@@ -100,13 +101,16 @@ class RuleTagger:
         if not best:
             return []
         text = doc.text if text is None else text
-        tags = [
-            Tag(code=code, polarity=Polarity(pol) if pol else None, start=s, end=e,
+        tags = []
+        for (s, e, code, pol), score in best.items():
+            if (s, e, code, pol) in redundant:
+                continue
+            s, e = trim(text, s, e)
+            tags.append(Tag(
+                code=code, polarity=Polarity(pol) if pol else None, start=s, end=e,
                 evidence=text[s:e], score=round(score, 3), source=self.source,
-                codebook=self.codebook.id, codebook_version=self.codebook.version)
-            for (s, e, code, pol), score in best.items()
-            if (s, e, code, pol) not in redundant
-        ]
+                codebook=self.codebook.id, codebook_version=self.codebook.version,
+            ))
         tags.sort(key=lambda t: (-t.score, t.start, t.code))
         return tags
 

@@ -45,6 +45,7 @@ class CaseStudyInput:
     consent_level: str = ConsentLevel.NONE.value
     consent_given_on: date | None = None
     consent_method: str | None = None
+    draft_key: str = ""
 
 
 def find_client(
@@ -124,9 +125,21 @@ def save_draft(
     errors, client = _check(session, user, data, complete=False)
     if errors:
         raise CaseStudyError(errors)
+    if case_study is None and data.draft_key:
+        case_study = session.scalars(
+            select(CaseStudy).where(
+                CaseStudy.author_id == user.id, CaseStudy.draft_key == data.draft_key
+            )
+        ).first()
+        if case_study is not None and not can_edit(user, case_study):
+            raise CaseStudyError({"status": "This case study can no longer be edited."})
     created = case_study is None
     if case_study is None:
-        case_study = CaseStudy(author_id=user.id, status=CaseStudyStatus.DRAFT.value)
+        case_study = CaseStudy(
+            author_id=user.id,
+            status=CaseStudyStatus.DRAFT.value,
+            draft_key=data.draft_key or None,
+        )
         session.add(case_study)
     _apply(case_study, data, client)
     session.flush()
@@ -141,7 +154,7 @@ def submit(
     """Validate completely, save, record consent, tag and send for approval."""
     if case_study is not None and not can_edit(user, case_study):
         raise CaseStudyError({"status": "This case study can no longer be edited."})
-    errors, client = _check(session, user, data, complete=True)
+    errors, _client = _check(session, user, data, complete=True)
     if errors:
         raise CaseStudyError(errors)
     case_study = save_draft(session, user, data, case_study)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -13,6 +15,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from spstories.core.markdown import render_markdown
@@ -69,18 +72,35 @@ def index() -> str:
     )
 
 
+def _commit(
+    action: Callable[..., CaseStudy], form: CaseStudyForm, case_study: CaseStudy | None
+) -> CaseStudy:
+    """Run a save and commit; a save racing another for the same new draft retries once."""
+    db = get_db()
+    try:
+        saved = action(db, current_user(), form.to_input(), case_study)
+        db.commit()
+        return saved
+    except IntegrityError:
+        db.rollback()  # the other request created the draft first: this time we find it
+    except service.CaseStudyError:
+        db.rollback()
+        raise
+    try:
+        saved = action(db, current_user(), form.to_input(), case_study)
+        db.commit()
+        return saved
+    except BaseException:
+        db.rollback()
+        raise
+
+
 def _save(form: CaseStudyForm, case_study: CaseStudy | None) -> Response | None:
     """Save or submit; on errors put them on the form and return None (nothing saved)."""
-    db = get_db()
     submitting = request.form.get("action") == "submit"
     try:
-        if submitting:
-            case_study = service.submit(db, current_user(), form.to_input(), case_study)
-        else:
-            case_study = service.save_draft(db, current_user(), form.to_input(), case_study)
-        db.commit()
+        case_study = _commit(service.submit if submitting else service.save_draft, form, case_study)
     except service.CaseStudyError as exc:
-        db.rollback()
         form.show_errors(exc.errors)
         return None
     if submitting:
@@ -131,12 +151,9 @@ def autosave(case_study_id: int | None) -> tuple[Response, int] | Response:
     form = _form(case_study)
     if not form.validate():
         return jsonify(saved=False, errors=form.errors), 400
-    db = get_db()
     try:
-        case_study = service.save_draft(db, current_user(), form.to_input(), case_study)
-        db.commit()
+        case_study = _commit(service.save_draft, form, case_study)
     except service.CaseStudyError as exc:
-        db.rollback()
         return jsonify(saved=False, errors=exc.errors), 400
     return jsonify(
         saved=True,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     FieldList,
     Form,
     FormField,
@@ -36,6 +38,7 @@ class ActivityForm(Form):
 
 class CaseStudyForm(FlaskForm):
     organisation_id = SelectField("Organisation", coerce=int)
+    draft_key = HiddenField(default=lambda: uuid.uuid4().hex)
     client_reference = StringField(
         "Client reference",
         validators=[Length(max=64)],
@@ -91,6 +94,7 @@ class CaseStudyForm(FlaskForm):
             consent_level=self.consent_level.data or ConsentLevel.NONE.value,
             consent_given_on=self.consent_given_on.data,
             consent_method=self.consent_method.data or None,
+            draft_key=(self.draft_key.data or "")[:36],
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:

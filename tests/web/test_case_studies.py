@@ -203,3 +203,16 @@ def test_submitted_case_study_cannot_be_edited(client, auth, users, orgs, north_
     auth.login("link_worker@north.test")
     response = client.get(f"/case-studies/{case_study.id}/edit")
     assert response.status_code == 302
+
+
+def test_saves_of_a_new_draft_with_one_key_land_on_one_draft(client, auth, users, orgs, db):
+    """The page's timer and its tab-closing beacon both post to the new-draft address."""
+    auth.login("link_worker@north.test")
+    ids = set()
+    for text in ("first", "second", "third"):
+        response = auth.post("/case-studies/autosave", {
+            "organisation_id": orgs["north"].id, "narrative": text, "consent_level": "none",
+            "draft_key": "0f4c2a9e6b1d4e7f8a3b5c6d7e8f9a0b"}, form_path="/case-studies/new")
+        ids.add(response.get_json()["id"])
+    assert len(ids) == 1
+    assert db.scalars(select(CaseStudy.narrative)).all() == ["third"]

@@ -122,3 +122,22 @@ DEFAULT_CUES: dict[str, list[str]] = {
 }
 
 CATEGORIES = tuple(DEFAULT_CUES)
+
+# Single words the decision rules look at by class (not configurable: they are grammar).
+WORD_CLASSES: dict[str, tuple[str, ...]] = {
+    "clause": (",", ";", ":", "(", ")", "–", "—", "but", "although", "though", "however",
+               "whereas", "whilst", "while"),
+    "dash": ("-",),
+    "contrast": ("but", ";", "however", "although", "though", "whereas", "whilst"),
+    "subject": ("i", "he", "she", "they", "we", "you", "it"),
+    "get": ("get", "got", "getting", "gets", "gotten", "become", "became", "am", "is", "are",
+            "was", "were", "be", "been", "being"),
+    "never": ("never",),
+    "never_degree": ("so", "as", "this", "more"),
+    "not_degree": ("so", "as", "too"),
+    "would": ("would", "could", "'d"),
+    "modal": ("would", "'d", "could", "might", "should", "will", "'ll"),
+    "not": ("not", "n't", "n’t", "nt"),
+    "have": ("have", "of"),
+    "without": ("without", "before"),
+}

@@ -9,22 +9,33 @@ names a need, a wish or the service). The decision itself is ``judge`` in
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import srsly
+from spacy.attrs import LOWER
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from spstories.core.nlp.cues import DEFAULT_CUES
+from spstories.core.nlp.cues import DEFAULT_CUES, WORD_CLASSES
 from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.patterns import expand_segment, parse_phrase
 from spstories.core.nlp.sentences import SentenceIndex
 from spstories.core.nlp.verdict import Cue, SentenceCues, judge
 
-_CLAUSE_WORDS = frozenset({",", ";", ":", "(", ")", "–", "—", "but", "although", "though",
-                           "however", "whereas", "whilst", "while"})
+@dataclass(frozen=True, slots=True)
+class DocCues:
+    """Cue hits of a whole doc as (start, -end, key), sorted, and classed words."""
+
+    starts: list[int]
+    hits: list[tuple[int, int, int]]
+    positions: list[int]
+    classes: dict[int, frozenset[str]]
 
 
 class PolarityReader:
@@ -38,12 +49,14 @@ class PolarityReader:
         self.set_cues(cues or DEFAULT_CUES)
 
     def set_cues(self, cues: dict[str, list[str]]) -> None:
-        """Compile cue phrases into a first-token index of token tuples."""
+        """Compile cue phrases into a PhraseMatcher over LOWER (run only on docs with a
+        codebook match), and the grammar word classes into a hash lookup."""
         unknown = set(cues) - set(DEFAULT_CUES)
         if unknown:
             raise ValueError(f"unknown cue categories {sorted(unknown)}; "
                              f"expected some of {sorted(DEFAULT_CUES)}")
         self.cues = {category: list(phrases) for category, phrases in cues.items()}
+        vocab = self.nlp.vocab
         table: dict[tuple[str, ...], set[str]] = {}
         for category, phrases in self.cues.items():
             for phrase in phrases:
@@ -51,30 +64,46 @@ class PolarityReader:
                     for text, _ in expand_segment(segment):
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
-        self._index: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        self._cue_matcher = PhraseMatcher(vocab, attr="LOWER")
+        self._categories: dict[int, frozenset[str]] = {}
         for words, categories in table.items():
-            self._index.setdefault(words[0], []).append((words, frozenset(categories)))
-        for entries in self._index.values():
-            entries.sort(key=lambda entry: -len(entry[0]))
+            key = " ".join(words)
+            self._cue_matcher.add(key, [Doc(vocab, words=list(words))])
+            self._categories[vocab.strings[key]] = frozenset(categories)
+        classes: dict[int, set[str]] = {}
+        for word_class, words in WORD_CLASSES.items():
+            for word in words:
+                classes.setdefault(vocab.strings.add(word), set()).add(word_class)
+        self._classes = {key: frozenset(value) for key, value in classes.items()}
+        self._class_ids = np.array(sorted(self._classes), dtype=np.uint64)
 
-    def read_sentence(self, doc: Doc, start: int, end: int) -> SentenceCues:
-        """Cues of doc[start:end], longest phrase first, and its clause breaks."""
-        lower = [t.lower_ for t in doc[start:end]]
-        found: list[Cue] = []
-        breaks: list[int] = []
-        i = 0
-        while i < len(lower):
-            word = lower[i]
-            if word in _CLAUSE_WORDS or (word == "-" and doc[start + i - 1].whitespace_):
-                breaks.append(start + i)
-            for words, categories in self._index.get(word, ()):
-                n = len(words)
-                if tuple(lower[i : i + n]) == words:
-                    found.append(Cue(categories, start + i, start + i + n))
-                    i += n - 1
-                    break
-            i += 1
-        return SentenceCues(start, end, lower, found, breaks)
+    def read_doc(self, doc: Doc) -> DocCues:
+        """Every cue and classed word of a doc, sorted, for ``read_sentence``."""
+        hits = sorted(((s, -e, key) for key, s, e in self._cue_matcher(doc)))
+        lower = doc.to_array(LOWER)
+        positions = np.flatnonzero(np.isin(lower, self._class_ids)).tolist()
+        classes = {i: self._classes[int(lower[i])] for i in positions}
+        return DocCues([s for s, _, _ in hits], hits, positions, classes)
+
+    def read_sentence(self, doc: Doc, start: int, end: int, found: DocCues | None = None
+                      ) -> SentenceCues:
+        """Cues of doc[start:end] (at each position the longest phrase, then past it),
+        its clause breaks and its words' classes."""
+        found = found or self.read_doc(doc)
+        cues: list[Cue] = []
+        taken = start
+        for s, neg_end, key in found.hits[bisect_left(found.starts, start):]:
+            if s >= end:
+                break
+            if s >= taken and -neg_end <= end:
+                cues.append(Cue(self._categories[key], s, -neg_end))
+                taken = -neg_end
+        lo = bisect_left(found.positions, start)
+        hi = bisect_left(found.positions, end)
+        classes = {i: found.classes[i] for i in found.positions[lo:hi]}
+        breaks = [i for i, c in classes.items() if "clause" in c
+                  or ("dash" in c and i > start and doc[i - 1].whitespace_)]
+        return SentenceCues(start, end, cues, breaks, classes=classes)
 
     def __call__(self, doc: Doc) -> Doc:
         matches = doc._.sp_matches
@@ -85,13 +114,15 @@ class PolarityReader:
         by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
             by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
+        found = self.read_doc(doc) if self.polar else None
         evidence = []
-        for bounds, found in by_sentence.items():
+        for bounds, in_sentence in by_sentence.items():
             sent_start, sent_end = index.chars(*bounds)
-            cues = self.read_sentence(doc, *bounds) if self.polar else None
-            if cues is not None:
-                cues.terms = [(m.start, m.end) for m in found]
-            for match in found:
+            cues = None
+            if found is not None:
+                cues = self.read_sentence(doc, *bounds, found)
+                cues.terms = [(m.start, m.end) for m in in_sentence]
+            for match in in_sentence:
                 if cues is None:  # codes without direction: every match is evidence
                     verdict: tuple[str | None, float, str] | None = (None, match.weight,
                                                                       "term")

@@ -1,11 +1,13 @@
 """Sentence bounds found lazily, only for docs that carry a match.
 
 Running the sentencizer over every token of every document costs about a quarter of the
-tokenizer's throughput, and most documents have no match. Here a regular expression over
-the raw text finds the sentence around a match. It also knows Markdown: a list item, a
-heading or a block quote ends at its line break, as does any line followed by a line that
-does not begin in lower case (a hard-wrapped sentence continues in lower case).
-When the pipeline did set sentence starts (a trained parser), those are used instead.
+tokenizer's throughput, and most documents have no match. Here sentence ends are found
+from the doc's LOWER array (one C call) compared with the hashes of terminal
+punctuation, plus a look at the rare whitespace tokens. It knows Markdown: a blank line
+ends a sentence, and so does a line break before a line that does not begin in lower
+case (a list item, a heading, a new paragraph; a hard-wrapped sentence continues in
+lower case). When the pipeline did set sentence starts (a trained parser), those are
+used instead.
 """
 
 from __future__ import annotations
@@ -13,23 +15,19 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+import numpy as np
+from spacy.attrs import IS_SPACE, LOWER
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-_BOUNDARY = re.compile(
-    r"""[.!?…]+["'”’)\]*_]*\s+       # terminal punctuation, closing marks, then space
-      | [ \t]*\n[ \t]*\n\s*           # a blank line
-      | [ \t]*\n\s*(?=[^a-z\s])       # a line break not followed by a lower-case word
-    """,
-    re.VERBOSE,
-)
+TERMINALS = (".", "!", "?", "…", "...", "..", "!!", "!!!", "??", "?!", "!?", "....")
+CLOSERS = ('"', "'", "”", "’", ")", "]", "*", "**", "_")
 # Markdown block markers and entity debris at the start of a sentence, left out of evidence.
-_LEAD = re.compile(r"(?:(?:[-*+>]|#{1,6}|\d{1,3}[.)])[ \t]+|&nbsp;\s*|\s+)+")
+_LEAD = re.compile(r"(?:(?:[-*+>•]|#{1,6}|\d{1,3}[.)])[ \t]+|&nbsp;\s*|\s+)+")
 _TRAIL = re.compile(r"(?:\s|&nbsp;)+$")
-
-
-def sentence_starts(text: str) -> list[int]:
-    """Character offsets where sentences start (the first is 0)."""
-    return [0, *(m.end() for m in _BOUNDARY.finditer(text) if m.end() < len(text))]
+_IDS = StringStore()  # hashes are the same in every StringStore
+TERMINAL_IDS = np.array([_IDS.add(t) for t in TERMINALS], dtype=np.uint64)
+CLOSER_IDS = frozenset(_IDS.add(t) for t in CLOSERS)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -48,29 +46,37 @@ class SentenceIndex:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
-        # Doc.text joins every token in Python: read it once.
-        self.text = doc.text
         self.parsed = doc.has_annotation("SENT_START")
         if not self.parsed:
-            # Token start characters via one C call; Doc.char_span walks every token.
-            self.token_starts = doc.to_array("IDX")
-            self.starts = sentence_starts(self.text)
+            self.starts = self._starts(doc.to_array([LOWER, IS_SPACE]))
+
+    def _starts(self, array: np.ndarray) -> list[int]:
+        doc, n = self.doc, len(self.doc)
+        lower = array[:, 0]
+        ends = []
+        for i in np.flatnonzero(np.isin(lower, TERMINAL_IDS)).tolist():
+            boundary = i + 1
+            while boundary < n and int(lower[boundary]) in CLOSER_IDS:
+                boundary += 1
+            ends.append(boundary)
+        for i in np.flatnonzero(array[:, 1]).tolist():
+            text = doc[i].text
+            if "\n" in text and (
+                text.count("\n") > 1 or (i + 1 < n and not doc[i + 1].text[:1].islower())
+            ):
+                ends.append(i + 1)
+        return [0, *sorted({b for b in ends if 0 < b < n})]
 
     def sentence_of(self, token_index: int) -> tuple[int, int]:
         """(first token, end token) of the sentence holding ``doc[token_index]``."""
         if self.parsed:
             sent = self.doc[token_index].sent
             return sent.start, sent.end
-        idx = self.token_starts
-        i = bisect_right(self.starts, int(idx[token_index])) - 1
-        first = int(idx.searchsorted(self.starts[i], side="left"))
-        if i + 1 < len(self.starts):
-            end = int(idx.searchsorted(self.starts[i + 1], side="left"))
-        else:
-            end = len(self.doc)
-        return min(first, token_index), max(end, token_index + 1)
+        i = bisect_right(self.starts, token_index) - 1
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.doc)
+        return self.starts[i], end
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
-        """Character bounds of a token range, trimmed for use as evidence."""
+        """Character bounds of a token range."""
         last = self.doc[end - 1]
-        return trim(self.text, self.doc[start].idx, last.idx + len(last.text))
+        return self.doc[start].idx, last.idx + len(last.text)

@@ -40,13 +40,7 @@ _STATE_CHANGE = frozenset({"up", "down", "good", "bad", "cause", "help", "still"
                            "difficulty"})
 _ACTIVITY_CHANGE = frozenset({"participation", "still", "not_yet", "difficulty"})
 _AFTER_OK = frozenset({"up", "down", "good", "bad", "still"})
-_CONTRAST = frozenset({"but", ";", "however", "although", "though", "whereas", "whilst"})
-_MODALS_AFTER = frozenset({"would", "'d", "could", "might", "should", "will", "'ll"})
-_SUBJECTS = frozenset({"i", "he", "she", "they", "we", "you", "it"})
-_WOULD = frozenset({"would", "could", "'d"})
-_NOT = frozenset({"not", "n't", "n’t", "nt"})
-_GET = frozenset({"get", "got", "getting", "gets", "gotten", "become", "became", "am", "is",
-                  "are", "was", "were", "be", "been", "being"})
+_EMPTY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +55,19 @@ class Cue:
 
 @dataclass(slots=True)
 class SentenceCues:
-    """The cues of one sentence (token offsets into the doc) and its clause breaks."""
+    """One sentence as the rules see it (token offsets into the doc): its cues, clause
+    breaks, the other codebook matches in it, and the word classes of its tokens (see
+    ``cues.WORD_CLASSES``: "never", "subject", "contrast", ...)."""
 
     start: int
     end: int
-    lower: list[str]
     cues: list[Cue]
     breaks: list[int] = field(default_factory=list)
     terms: list[tuple[int, int]] = field(default_factory=list)
+    classes: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def has(self, i: int, word_class: str) -> bool:
+        return word_class in self.classes.get(i, _EMPTY)
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         left = max((b + 1 for b in self.breaks if b < start), default=self.start)
@@ -80,19 +79,17 @@ class SentenceCues:
         contrast ("but", ";") before ``start``, at most ``HYPOTHETICAL_REACH`` back."""
         first = max(self.start, start - HYPOTHETICAL_REACH)
         for i in range(start - 1, first - 1, -1):
-            if self.word(i) in _CONTRAST:
+            if self.has(i, "contrast"):
                 return i + 1
         return first
 
     def counterfactual_end(self) -> int | None:
         """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
-        words = self.lower
-        if not set(words) & {"without", "before"}:
+        if not any("without" in c for c in self.classes.values()):
             return None
-        for i in range(len(words) - 2):
-            if (words[i] in _WOULD and words[i + 1] in _NOT
-                    and words[i + 2] in {"have", "of"}):
-                return self.start + i + 3
+        for i in range(self.start, self.end - 2):
+            if self.has(i, "would") and self.has(i + 1, "not") and self.has(i + 2, "have"):
+                return i + 3
         return None
 
     def term_between(self, start: int, end: int) -> bool:
@@ -102,10 +99,7 @@ class SentenceCues:
     def subject_between(self, start: int, end: int) -> bool:
         """A pronoun between a state and a later verb starts another clause ("happy and
         they never give up")."""
-        return any(self.word(i) in _SUBJECTS for i in range(start, end))
-
-    def word(self, i: int) -> str:
-        return self.lower[i - self.start] if self.start <= i < self.end else ""
+        return any(self.has(i, "subject") for i in range(start, end))
 
 
 Verdict = tuple[str, float, str]
@@ -123,7 +117,7 @@ def _hypothetical(match: Match, sc: SentenceCues, outside: list[Cue], clause: li
         if scope <= c.start and c.end <= match.start:
             if c.is_("hypothetical") or (c.is_("modal") and not now):
                 return True
-    return any(sc.word(i) in _MODALS_AFTER for i in range(match.end, ce))
+    return any(sc.has(i, "modal") for i in range(match.end, ce))
 
 
 def judge(match: Match, sc: SentenceCues) -> Verdict | None:
@@ -152,7 +146,7 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         if c.is_("no_longer") and not sc.term_between(*gap):
             return _polarity(-1, valence), 0.85 * w, "no longer"
     for c in near_before:
-        if c.is_("used_to") and sc.word(c.start - 1) not in _GET:
+        if c.is_("used_to") and not sc.has(c.start - 1, "get"):
             return _polarity(-1, valence), 0.85 * w, "used to"
     if not activity and _never_so(match, sc):
         return _polarity(1, valence), 0.85 * w, "never so"
@@ -191,7 +185,7 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         first = max(n.start for n in negations)
         if sc.term_between(first, match.start):  # "not so worried about money"
             return None
-        degree = {sc.word(i) for i in range(first, match.start)} & {"so", "as", "too"}
+        degree = any(sc.has(i, "not_degree") for i in range(first, match.start))
         if degree or any(c.is_("now") for c in clause):
             return _polarity(-1, valence), 0.75 * w, "not any more"
         return None
@@ -212,9 +206,8 @@ def _never_so(match: Match, sc: SentenceCues) -> bool:
     of states ("never so frightened, scared, lonely") across commas."""
     scope = sc.scope_start(match.start)
     for i in range(scope, match.start):
-        if sc.word(i) == "never":
-            return any(sc.word(j) in {"so", "as", "this", "more"} for j in range(i + 1,
-                                                                            match.start))
+        if sc.has(i, "never"):
+            return any(sc.has(j, "never_degree") for j in range(i + 1, match.start))
     return False
 
 

@@ -29,6 +29,9 @@ class CaseStudy(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
+    # Idempotency key from the editing page: background saves of a new draft that
+    # race each other (timer, tab closing) must land on one draft, not several.
+    draft_key: Mapped[str | None] = mapped_column(String(36), unique=True)
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_notes: Mapped[str | None] = mapped_column(Text)
     what_matters: Mapped[str | None] = mapped_column(Text)

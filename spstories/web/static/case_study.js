@@ -68,12 +68,18 @@
   });
   form.addEventListener("change", function () { dirty = true; clearTimeout(timer); timer = setTimeout(save, 1500); });
   form.addEventListener("submit", function () { dirty = false; clearTimeout(timer); });
-  // Closing the tab: hand the draft to the browser to deliver even as the page goes.
-  window.addEventListener("pagehide", function () {
-    if (dirty && navigator.sendBeacon) { navigator.sendBeacon(form.dataset.autosaveUrl, formData()); }
-  });
+  // Leaving or closing the tab: hand the draft to the browser to deliver even as
+  // the page goes. The form's draft key makes a beacon racing a save land on one draft.
+  function flush() {
+    if (dirty && navigator.sendBeacon) {
+      dirty = false;
+      clearTimeout(timer);
+      navigator.sendBeacon(form.dataset.autosaveUrl, formData());
+    }
+  }
+  window.addEventListener("pagehide", flush);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { save(); }
+    if (document.visibilityState === "hidden") { flush(); }
   });
   if (narrative.value) { renderPreview(); }
 })();
