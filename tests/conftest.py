@@ -58,6 +58,7 @@ def app(database_url: str) -> Iterator[Flask]:
         }
     )
     yield app
+    app.extensions["spstories.jobs"].shutdown()
     app.extensions["spstories.engine"].dispose()
 
 

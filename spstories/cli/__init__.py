@@ -43,6 +43,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     """spstories: case studies, feedback and outcome measures for social prescribing,
     tagged against an outcomes codebook and counted beside the KPIs."""
     ctx.obj = CliContext(database_url or os.environ.get("DATABASE_URL"))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

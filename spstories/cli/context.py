@@ -23,6 +23,11 @@ class CliContext:
             INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         return make_engine(self.database_url)
 
+    def close(self) -> None:
+        """Close pooled connections, if any were opened."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with session_scope(make_session_factory(self.engine)) as session:

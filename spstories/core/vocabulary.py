@@ -190,3 +190,10 @@ _LABELS.update(
         "substance_use": "Alcohol, drugs or gambling",
     }
 )
+
+
+class JobStatus(_Labelled):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

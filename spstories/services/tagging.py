@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -11,8 +12,10 @@ from spstories.core.codebook import Codebook as CodebookSpec
 from spstories.core.codebook import load_codebook_text
 from spstories.core.tagging import Tagger, build_tagger
 from spstories.core.vocabulary import ReviewState, TagOrigin
+from spstories.errors import SpstoriesError
 from spstories.services import audit
 from spstories.services.codebooks import latest_version
+from spstories.services.jobs import Progress, register_task
 from spstories.storage.models import CaseStudy, Codebook, Feedback, Tag
 
 OUTCOMES_CODEBOOK = "sp-outcomes"
@@ -93,3 +96,25 @@ def retag_all(
             progress(1)
     audit.record(session, "codebook.retag", obj=codebook, tags=total)
     return total
+
+
+@register_task("retag")
+def retag_task(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Background job: re-tag every document with a stored codebook version."""
+    codebook = session.get(Codebook, int(params["codebook_id"]))
+    if codebook is None:
+        raise SpstoriesError("that codebook version no longer exists")
+    documents = documents_to_tag(session)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done / max(len(documents), 1), f"Tagged {done} of {len(documents)} documents")
+
+    tags = retag_all(session, codebook, progress=step)
+    return {
+        "documents": len(documents),
+        "tags": tags,
+        "codebook": f"{codebook.key} {codebook.version}",
+    }

@@ -74,19 +74,23 @@ def _alembic_config(connection: Any) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (all of them by default)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` (all of them, on every branch, by default)."""
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision(s), comma-separated when features migrate on branches."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    """The code's newest revision(s), in the same form as ``current_revision``."""
+    heads = ScriptDirectory.from_config(_alembic_config(None)).get_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -38,10 +38,21 @@ def create_app(
     db.init_app(app)
     access.init_app(app)
 
-    from spstories.web import admin, auth, case_studies, clients, codebooks, feedback, home, imports
+    from spstories.web import (
+        admin,
+        auth,
+        case_studies,
+        clients,
+        codebooks,
+        feedback,
+        home,
+        imports,
+        jobs,
+    )
 
-    for module in (auth, home, admin, clients, case_studies, feedback, codebooks, imports):
+    for module in (auth, home, admin, clients, case_studies, feedback, codebooks, imports, jobs):
         app.register_blueprint(module.bp)
+    jobs.init_app(app)
 
     app.jinja_env.globals["app_version"] = __version__
     _register_error_pages(app)

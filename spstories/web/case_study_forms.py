@@ -8,10 +8,10 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    HiddenField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,

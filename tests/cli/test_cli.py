@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -26,8 +28,15 @@ def empty_url(tmp_path):
     return f"sqlite:///{tmp_path / 'empty.sqlite'}"
 
 
+@contextmanager
 def _session(url):
-    return make_session_factory(make_engine(url))()
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()
 
 
 def test_help_lists_the_commands():
@@ -69,10 +78,10 @@ def test_orgs_and_users_create(run, database_url):
         "long enough password",
     )
     assert result.exit_code == 0, result.output
-    session = _session(database_url)
-    user = session.scalars(select(User).where(User.email == "lw@east.test")).one()
-    assert user.role == "link_worker"
-    assert [o.slug for o in user.organisations] == ["east-links"]
+    with _session(database_url) as session:
+        user = session.scalars(select(User).where(User.email == "lw@east.test")).one()
+        assert user.role == "link_worker"
+        assert [o.slug for o in user.organisations] == ["east-links"]
     listed = run("users", "list")
     assert "lw@east.test\tlink_worker\teast-links" in listed.output
 
@@ -185,9 +194,8 @@ def test_demo_loads_three_organisations_and_prints_logins(empty_url):
     assert result.exit_code == 0, result.output
     assert "linkworker@demo.spstories.test" in result.output
     assert "password: spstories-demo" in result.output
-    session = _session(empty_url)
-    assert session.scalar(select(func.count()).select_from(Organisation)) == 3
     again = CliRunner().invoke(cli, ["--database-url", empty_url, "demo"])
     assert again.exit_code == 0
     assert "already loaded" in again.output
-    assert session.scalar(select(func.count()).select_from(Organisation)) == 3
+    with _session(empty_url) as session:
+        assert session.scalar(select(func.count()).select_from(Organisation)) == 3

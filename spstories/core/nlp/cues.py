@@ -79,7 +79,7 @@ DEFAULT_CUES: dict[str, list[str]] = {
         "=could n't have asked for", "=could not have asked for", "=could n't ask for",
         "=could not ask for", "=could n't of asked for", "=ca n't fault", "=can not fault",
         "=could n't fault", "=nothing was too much", "=no matter", "=would say",
-        "=i 'd say", "=at ease", "=would n't wish", "=wouldnt wish", "=will be pleased to",
+        "=i 'd say", "=at ease", "get used to", "be used to", "become used to", "=would n't wish", "=wouldnt wish", "=will be pleased to",
         "=will be glad to", "='ll be pleased to",
     ],
     # Wishes, plans, conditions and general statements are not outcomes.
@@ -130,8 +130,6 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "dash": ("-",),
     "contrast": ("but", ";", "however", "although", "though", "whereas", "whilst"),
     "subject": ("i", "he", "she", "they", "we", "you", "it"),
-    "get": ("get", "got", "getting", "gets", "gotten", "become", "became", "am", "is", "are",
-            "was", "were", "be", "been", "being"),
     "never": ("never",),
     "never_degree": ("so", "as", "this", "more"),
     "not_degree": ("so", "as", "too"),

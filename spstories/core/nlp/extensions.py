@@ -7,13 +7,13 @@ only, so two codes matching the same words would overwrite each other's values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.tokens import Doc
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+# NamedTuples, not dataclasses: a doc can hold dozens and they are made per match.
+class Match(NamedTuple):
     """A codebook pattern found in a doc (token offsets), before polarity is read."""
 
     code: str
@@ -25,8 +25,7 @@ class Match:
     comparative: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """A match judged by the polarity reader; ``sent_start``/``sent_end`` are characters."""
 
     code: str

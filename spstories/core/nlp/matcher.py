@@ -9,12 +9,12 @@ wildcard operators was ten times slower than the tokenizer on 80-word texts).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import srsly
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -27,10 +27,11 @@ PATTERN_KEYS = {"id", "code", "role", "weight", "phrase", "comparative", "segmen
 
 
 class CodebookMatcher:
-    """Writes ``doc._.sp_matches`` (list of Match) and ``doc.spans[spans_key]``."""
+    """Writes ``doc._.sp_matches`` (list of Match) and, when ``spans_key`` is set,
+    ``doc.spans[spans_key]`` too (off by default: building Span groups costs time)."""
 
     def __init__(self, nlp: Language, name: str = "sp_codebook_matcher", *,
-                 spans_key: str = "sp_codes", max_gap: int = MAX_GAP) -> None:
+                 spans_key: str | None = None, max_gap: int = MAX_GAP) -> None:
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
@@ -40,6 +41,7 @@ class CodebookMatcher:
     def clear(self) -> None:
         self.patterns: list[dict[str, Any]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
+        self._keys: dict[int, tuple[Match, int, list[set[tuple[int, ...]]] | None]] = {}
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
 
     def __len__(self) -> int:
@@ -51,6 +53,7 @@ class CodebookMatcher:
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         """Add compiled pattern dicts; a ValueError names the first bad one."""
+        strings = self.nlp.vocab.strings
         for pattern in patterns:
             missing = PATTERN_KEYS - set(pattern)
             if missing or pattern["id"] in self._by_id:
@@ -58,9 +61,16 @@ class CodebookMatcher:
                 raise ValueError(f"pattern {pattern.get('id')!r}: {problem}")
             self.patterns.append(pattern)
             self._by_id[pattern["id"]] = pattern
-            for i, variants in enumerate(pattern["segments"]):
-                docs = list(self.nlp.tokenizer.pipe(variants))
-                self._matcher.add(f"{pattern['id']}@{i}", docs)
+            record = Match(pattern["code"], pattern["role"], 0, 0, pattern["id"],
+                           float(pattern["weight"]), bool(pattern["comparative"]))
+            segments = [list(self.nlp.tokenizer.pipe(v)) for v in pattern["segments"]]
+            # Only the rarest-looking segment goes to the PhraseMatcher; the others are
+            # checked around its hits ("refer * to": finding every "to" costs time).
+            anchor = max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
+            key = f"{pattern['id']}@{anchor}"
+            self._matcher.add(key, segments[anchor])
+            others = [{tuple(t.lower for t in doc) for doc in seg} for seg in segments]
+            self._keys[strings[key]] = (record, anchor, others if len(segments) > 1 else None)
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None,
                    patterns: Iterable[dict[str, Any]] | None = None) -> None:
@@ -74,45 +84,41 @@ class CodebookMatcher:
         if not hits:
             doc._.sp_matches = []
             return doc
-        strings = self.nlp.vocab.strings
-        simple: list[Match] = []
-        pieces: dict[str, dict[int, list[tuple[int, int]]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
+        found: list[Match] = []
+        lower: list[int] | None = None
         for key, start, end in hits:
-            pattern_id, _, segment = strings[key].rpartition("@")
-            pattern = self._by_id[pattern_id]
-            if len(pattern["segments"]) == 1:
-                simple.append(self._match(pattern, start, end))
-            else:
-                pieces[pattern_id][int(segment)].append((start, end))
-        for pattern_id, found in pieces.items():
-            simple.extend(self._join(self._by_id[pattern_id], found))
+            record, anchor, segments = self._keys[key]
+            if segments is None:
+                found.append(record._replace(start=start, end=end))
+                continue
+            if lower is None:
+                lower = doc.to_array(LOWER).tolist()
+            for s, e in self._extend(segments, anchor, lower, start, end):
+                found.append(record._replace(start=s, end=e))
         # "exclude" phrases ("learning disability") only shadow the matches inside them.
-        matches = [m for m in _drop_contained(simple) if m.role != EXCLUDE]
+        matches = [m for m in _drop_contained(found) if m.role != EXCLUDE]
         doc._.sp_matches = matches
-        doc.spans[self.spans_key] = [
-            Span(doc, m.start, m.end, label=m.code, kb_id=m.role, span_id=m.pattern_id)
-            for m in matches
-        ]
+        if self.spans_key:
+            doc.spans[self.spans_key] = [
+                Span(doc, m.start, m.end, label=m.code, kb_id=m.role, span_id=m.pattern_id)
+                for m in matches
+            ]
         return doc
 
-    def _match(self, pattern: dict[str, Any], start: int, end: int) -> Match:
-        return Match(pattern["code"], pattern["role"], start, end, pattern["id"],
-                     float(pattern["weight"]), bool(pattern["comparative"]))
-
-    def _join(self, pattern: dict[str, Any], found: dict[int, list[tuple[int, int]]]
-              ) -> list[Match]:
-        """Chain segment hits left to right with at most ``max_gap`` tokens between."""
-        chains = [(s, e) for s, e in found.get(0, [])]
-        for i in range(1, len(pattern["segments"])):
-            chains = [
-                (start, e2)
-                for start, end in chains
-                for s2, e2 in found.get(i, [])
-                if end <= s2 <= end + self.max_gap
-            ]
-        return [self._match(pattern, start, end) for start, end in chains]
+    def _extend(self, segments: list[set[tuple[int, ...]]], anchor: int, lower: list[int],
+                start: int, end: int) -> list[tuple[int, int]]:
+        """Grow an anchor hit into whole matches: each other segment must follow (or
+        precede) the previous one with at most ``max_gap`` tokens between."""
+        spans = [(start, end)]
+        for i in range(anchor + 1, len(segments)):
+            lengths = {len(v) for v in segments[i]}
+            spans = [(s, p + n) for s, e in spans for p in range(e, e + self.max_gap + 1)
+                     for n in lengths if tuple(lower[p : p + n]) in segments[i]]
+        for i in range(anchor - 1, -1, -1):
+            lengths = {len(v) for v in segments[i]}
+            spans = [(q - n, e) for s, e in spans for q in range(s - self.max_gap, s + 1)
+                     for n in lengths if q - n >= 0 and tuple(lower[q - n : q]) in segments[i]]
+        return spans
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -126,6 +132,16 @@ class CodebookMatcher:
         self.spans_key, self.max_gap = cfg["spans_key"], cfg["max_gap"]
         self.initialize(patterns=srsly.read_jsonl(path / "patterns.jsonl"))
         return self
+
+
+_COMMON = frozenset({"to", "in", "on", "for", "with", "me", "my", "up", "the", "a", "of",
+                     "at", "and", "him", "her", "us", "them", "it", "be", "get", "go"})
+
+
+def _rarity(variants: list[str]) -> int:
+    """How unlikely a segment is to occur: its shortest phrasing's length in letters,
+    not counting very common words."""
+    return min(sum(len(w) for w in v.split() if w not in _COMMON) for v in variants)
 
 
 def _drop_contained(matches: list[Match]) -> list[Match]:
@@ -154,8 +170,8 @@ def _drop_contained(matches: list[Match]) -> list[Match]:
 @Language.factory(
     "sp_codebook_matcher",
     assigns=["doc.spans", "doc._.sp_matches"],
-    default_config={"spans_key": "sp_codes", "max_gap": MAX_GAP},
+    default_config={"spans_key": None, "max_gap": MAX_GAP},
 )
-def make_codebook_matcher(nlp: Language, name: str, spans_key: str, max_gap: int
+def make_codebook_matcher(nlp: Language, name: str, spans_key: str | None, max_gap: int
                           ) -> CodebookMatcher:
     return CodebookMatcher(nlp, name, spans_key=spans_key, max_gap=max_gap)

@@ -9,15 +9,13 @@ names a need, a wish or the service). The decision itself is ``judge`` in
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import srsly
-from spacy.attrs import LOWER
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -25,17 +23,8 @@ from spacy.tokens import Doc
 from spstories.core.nlp.cues import DEFAULT_CUES, WORD_CLASSES
 from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.patterns import expand_segment, parse_phrase
-from spstories.core.nlp.sentences import SentenceIndex
-from spstories.core.nlp.verdict import Cue, SentenceCues, judge
-
-@dataclass(frozen=True, slots=True)
-class DocCues:
-    """Cue hits of a whole doc as (start, -end, key), sorted, and classed words."""
-
-    starts: list[int]
-    hits: list[tuple[int, int, int]]
-    positions: list[int]
-    classes: dict[int, frozenset[str]]
+from spstories.core.nlp.sentences import CLOSERS, TERMINALS, SentenceIndex, sentence_starts
+from spstories.core.nlp.verdict import Cue, DocCues, SentenceCues, judge
 
 
 class PolarityReader:
@@ -50,7 +39,7 @@ class PolarityReader:
 
     def set_cues(self, cues: dict[str, list[str]]) -> None:
         """Compile cue phrases into a PhraseMatcher over LOWER (run only on docs with a
-        codebook match), and the grammar word classes into a hash lookup."""
+        codebook match), and single-word classes into one hash lookup."""
         unknown = set(cues) - set(DEFAULT_CUES)
         if unknown:
             raise ValueError(f"unknown cue categories {sorted(unknown)}; "
@@ -64,77 +53,82 @@ class PolarityReader:
                     for text, _ in expand_segment(segment):
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
-        self._cue_matcher = PhraseMatcher(vocab, attr="LOWER")
-        self._categories: dict[int, frozenset[str]] = {}
-        for words, categories in table.items():
-            key = " ".join(words)
-            self._cue_matcher.add(key, [Doc(vocab, words=list(words))])
-            self._categories[vocab.strings[key]] = frozenset(categories)
-        classes: dict[int, set[str]] = {}
-        for word_class, words in WORD_CLASSES.items():
+        classes: dict[tuple[str, ...], set[str]] = {}
+        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS}
+        for word_class, words in word_classes.items():
             for word in words:
-                classes.setdefault(vocab.strings.add(word), set()).add(word_class)
-        self._classes = {key: frozenset(value) for key, value in classes.items()}
-        self._class_ids = np.array(sorted(self._classes), dtype=np.uint64)
+                classes.setdefault((word,), set()).add(word_class)
+        # One PhraseMatcher finds cue phrases and classed words alike, in C; Python only
+        # sees the hits. A key may be both ("never" is a negation and a class).
+        self._matcher = PhraseMatcher(vocab, attr="LOWER")
+        self._kinds: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        for words in table.keys() | classes.keys():
+            key = " ".join(words)
+            self._matcher.add(key, [Doc(vocab, words=list(words))])
+            self._kinds[vocab.strings[key]] = (frozenset(table.get(words, ())),
+                                               frozenset(classes.get(words, ())))
 
-    def read_doc(self, doc: Doc) -> DocCues:
-        """Every cue and classed word of a doc, sorted, for ``read_sentence``."""
-        hits = sorted(((s, -e, key) for key, s, e in self._cue_matcher(doc)))
-        lower = doc.to_array(LOWER)
-        positions = np.flatnonzero(np.isin(lower, self._class_ids)).tolist()
-        classes = {i: self._classes[int(lower[i])] for i in positions}
-        return DocCues([s for s, _, _ in hits], hits, positions, classes)
-
-    def read_sentence(self, doc: Doc, start: int, end: int, found: DocCues | None = None
-                      ) -> SentenceCues:
-        """Cues of doc[start:end] (at each position the longest phrase, then past it),
-        its clause breaks and its words' classes."""
-        found = found or self.read_doc(doc)
+    def read_doc(self, doc: Doc) -> tuple[DocCues, list[int]]:
+        """The doc's cues and word classes, and its sentence starts."""
+        positions: dict[str, list[int]] = {}
+        hits = []
+        kinds = self._kinds
+        for key, start, end in self._matcher(doc):
+            categories, classes = kinds[key]
+            for word_class in classes:
+                positions.setdefault(word_class, []).append(start)
+            if categories:
+                hits.append((start, -end, categories))
+        for found in positions.values():
+            found.sort()
+        spaces = np.flatnonzero(doc.to_array(IS_SPACE)).tolist()
+        starts = sentence_starts(doc, positions.get("terminal", []),
+                                 set(positions.get("closer", ())), spaces)
         cues: list[Cue] = []
-        taken = start
-        for s, neg_end, key in found.hits[bisect_left(found.starts, start):]:
-            if s >= end:
-                break
-            if s >= taken and -neg_end <= end:
-                cues.append(Cue(self._categories[key], s, -neg_end))
+        taken = 0
+        hits.sort()
+        for start, neg_end, categories in hits:
+            if start >= taken:  # at each position the longest phrase, then past it
+                cues.append(Cue(categories, start, -neg_end))
                 taken = -neg_end
-        lo = bisect_left(found.positions, start)
-        hi = bisect_left(found.positions, end)
-        classes = {i: found.classes[i] for i in found.positions[lo:hi]}
-        breaks = [i for i, c in classes.items() if "clause" in c
-                  or ("dash" in c and i > start and doc[i - 1].whitespace_)]
-        return SentenceCues(start, end, cues, breaks, classes=classes)
+        breaks = positions.get("clause", []) + [
+            i for i in positions.get("dash", ()) if i and doc[i - 1].whitespace_
+        ]
+        return DocCues(cues, sorted(breaks), positions), starts
+
+    def read_sentence(self, doc: Doc, start: int, end: int) -> SentenceCues:
+        """The cues of doc[start:end] (reads the whole doc; for tests and inspection)."""
+        return SentenceCues(start, end, self.read_doc(doc)[0])
 
     def __call__(self, doc: Doc) -> Doc:
         matches = doc._.sp_matches
         if not matches:
             doc._.sp_evidence = []
             return doc
-        index = SentenceIndex(doc)
+        found, starts = self.read_doc(doc)
+        index = SentenceIndex(doc, starts)
         by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
             by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
-        found = self.read_doc(doc) if self.polar else None
+        array = doc.to_array([IDX, LENGTH])
+        idx, length = array[:, 0].tolist(), array[:, 1].tolist()
         evidence = []
-        for bounds, in_sentence in by_sentence.items():
-            sent_start, sent_end = index.chars(*bounds)
-            cues = None
-            if found is not None:
-                cues = self.read_sentence(doc, *bounds, found)
-                cues.terms = [(m.start, m.end) for m in in_sentence]
+        for (start, end), in_sentence in by_sentence.items():
+            sentence = SentenceCues(start, end, found, [(m.start, m.end) for m in in_sentence])
+            sent_start, sent_end = idx[start], idx[end - 1] + length[end - 1]
             for match in in_sentence:
-                if cues is None:  # codes without direction: every match is evidence
-                    verdict: tuple[str | None, float, str] | None = (None, match.weight,
-                                                                      "term")
-                else:
-                    verdict = judge(match, cues)
-                if verdict is None:
-                    continue
-                polarity, score, cue = verdict
-                span = doc[match.start : match.end]
-                evidence.append(Evidence(match.code, polarity, span.start_char,
-                                         span.end_char, sent_start, sent_end, score, cue,
-                                         match.pattern_id))
+                if self.polar:
+                    verdict = judge(match, sentence)
+                    if verdict is None:
+                        continue
+                    polarity, score, cue = verdict
+                else:  # codes without direction: every match is evidence
+                    polarity, score, cue = None, match.weight, "term"
+                evidence.append(Evidence(
+                    match.code, polarity, idx[match.start],
+                    idx[match.end - 1] + length[match.end - 1], sent_start, sent_end,
+                    score, cue, match.pattern_id,
+                ))
         doc._.sp_evidence = evidence
         return doc
 

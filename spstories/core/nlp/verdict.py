@@ -26,7 +26,9 @@ Less of a bad state (loneliness, anxiety, debt) is an improvement.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spstories.core.nlp.extensions import Match
 
@@ -40,11 +42,9 @@ _STATE_CHANGE = frozenset({"up", "down", "good", "bad", "cause", "help", "still"
                            "difficulty"})
 _ACTIVITY_CHANGE = frozenset({"participation", "still", "not_yet", "difficulty"})
 _AFTER_OK = frozenset({"up", "down", "good", "bad", "still"})
-_EMPTY: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Cue:
+class Cue(NamedTuple):
     categories: frozenset[str]
     start: int
     end: int
@@ -53,44 +53,72 @@ class Cue:
         return category in self.categories
 
 
+@dataclass(frozen=True, slots=True)
+class DocCues:
+    """What the rules read in a whole doc (token offsets): cues, longest phrase first at
+    each position, sorted; clause breaks; and the positions of each word class (see
+    ``cues.WORD_CLASSES``: "never", "subject", "contrast", ...), sorted."""
+
+    cues: list[Cue]
+    breaks: list[int]
+    positions: dict[str, list[int]]
+    cue_starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.cue_starts.extend(c.start for c in self.cues)
+
+
 @dataclass(slots=True)
 class SentenceCues:
-    """One sentence as the rules see it (token offsets into the doc): its cues, clause
-    breaks, the other codebook matches in it, and the word classes of its tokens (see
-    ``cues.WORD_CLASSES``: "never", "subject", "contrast", ...)."""
+    """One sentence of a doc as the rules see it, with the codebook matches in it."""
 
     start: int
     end: int
-    cues: list[Cue]
-    breaks: list[int] = field(default_factory=list)
+    doc: DocCues
     terms: list[tuple[int, int]] = field(default_factory=list)
-    classes: dict[int, frozenset[str]] = field(default_factory=dict)
+    _after_would: int | None = -1
+
+    @property
+    def cues(self) -> list[Cue]:
+        found = self.doc.cues[bisect_left(self.doc.cue_starts, self.start):
+                              bisect_left(self.doc.cue_starts, self.end)]
+        return [c for c in found if c.end <= self.end]
+
+    def at(self, word_class: str, start: int, end: int) -> list[int]:
+        """Positions of words of ``word_class`` in [start, end)."""
+        found = self.doc.positions.get(word_class)
+        if not found:
+            return []
+        return found[bisect_left(found, start):bisect_left(found, end)]
 
     def has(self, i: int, word_class: str) -> bool:
-        return word_class in self.classes.get(i, _EMPTY)
+        return bool(self.at(word_class, i, i + 1))
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
-        left = max((b + 1 for b in self.breaks if b < start), default=self.start)
-        right = min((b for b in self.breaks if b >= end), default=self.end)
-        return left, right
+        breaks = self.doc.breaks
+        before = breaks[bisect_left(breaks, self.start):bisect_left(breaks, start)]
+        after = breaks[bisect_left(breaks, end):bisect_left(breaks, self.end)]
+        return (before[-1] + 1 if before else self.start), (after[0] if after else self.end)
 
     def scope_start(self, start: int) -> int:
         """Where the stretch that a wish or condition can reach begins: the last
         contrast ("but", ";") before ``start``, at most ``HYPOTHETICAL_REACH`` back."""
         first = max(self.start, start - HYPOTHETICAL_REACH)
-        for i in range(start - 1, first - 1, -1):
-            if self.has(i, "contrast"):
-                return i + 1
-        return first
+        contrasts = self.at("contrast", first, start)
+        return contrasts[-1] + 1 if contrasts else first
 
     def counterfactual_end(self) -> int | None:
         """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
-        if not any("without" in c for c in self.classes.values()):
-            return None
-        for i in range(self.start, self.end - 2):
-            if self.has(i, "would") and self.has(i + 1, "not") and self.has(i + 2, "have"):
-                return i + 3
-        return None
+        if self._after_would == -1:
+            self._after_would = None
+            if self.at("without", self.start, self.end):
+                nots = set(self.at("not", self.start, self.end))
+                haves = set(self.at("have", self.start, self.end))
+                for i in self.at("would", self.start, self.end):
+                    if i + 1 in nots and i + 2 in haves:
+                        self._after_would = i + 3
+                        break
+        return self._after_would
 
     def term_between(self, start: int, end: int) -> bool:
         """True when another codebook match lies inside [start, end)."""
@@ -99,7 +127,7 @@ class SentenceCues:
     def subject_between(self, start: int, end: int) -> bool:
         """A pronoun between a state and a later verb starts another clause ("happy and
         they never give up")."""
-        return any(self.has(i, "subject") for i in range(start, end))
+        return bool(self.at("subject", start, end))
 
 
 Verdict = tuple[str, float, str]
@@ -117,13 +145,14 @@ def _hypothetical(match: Match, sc: SentenceCues, outside: list[Cue], clause: li
         if scope <= c.start and c.end <= match.start:
             if c.is_("hypothetical") or (c.is_("modal") and not now):
                 return True
-    return any(sc.has(i, "modal") for i in range(match.end, ce))
+    return bool(sc.at("modal", match.end, ce))
 
 
 def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     """(polarity, score, cue) for a match in its sentence, or None if no outcome."""
     w = match.weight
-    outside = [c for c in sc.cues if c.end <= match.start or c.start >= match.end]
+    cues = sc.cues
+    outside = [c for c in cues if c.end <= match.start or c.start >= match.end]
     after_would = sc.counterfactual_end()
     if after_would is not None and match.start >= after_would:
         return "improved", 0.7 * w, "counterfactual"
@@ -146,7 +175,7 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         if c.is_("no_longer") and not sc.term_between(*gap):
             return _polarity(-1, valence), 0.85 * w, "no longer"
     for c in near_before:
-        if c.is_("used_to") and not sc.has(c.start - 1, "get"):
+        if c.is_("used_to"):  # "got used to" is an ignored phrase, not this cue
             return _polarity(-1, valence), 0.85 * w, "used to"
     if not activity and _never_so(match, sc):
         return _polarity(1, valence), 0.85 * w, "never so"
@@ -185,11 +214,11 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         first = max(n.start for n in negations)
         if sc.term_between(first, match.start):  # "not so worried about money"
             return None
-        degree = any(sc.has(i, "not_degree") for i in range(first, match.start))
+        degree = bool(sc.at("not_degree", first, match.start))
         if degree or any(c.is_("now") for c in clause):
             return _polarity(-1, valence), 0.75 * w, "not any more"
         return None
-    if any(c.is_("background") or c.is_("difficulty") for c in sc.cues):
+    if any(c.is_("background") or c.is_("difficulty") for c in cues):
         return None
     for c in before:
         if c.categories & {"help", "good"} and not any(
@@ -204,11 +233,8 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
 def _never_so(match: Match, sc: SentenceCues) -> bool:
     """"I've never been so lonely": "never" then so/as/this before the state, in a list
     of states ("never so frightened, scared, lonely") across commas."""
-    scope = sc.scope_start(match.start)
-    for i in range(scope, match.start):
-        if sc.has(i, "never"):
-            return any(sc.has(j, "never_degree") for j in range(i + 1, match.start))
-    return False
+    nevers = sc.at("never", sc.scope_start(match.start), match.start)
+    return bool(nevers) and bool(sc.at("never_degree", nevers[0] + 1, match.start))
 
 
 def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:

@@ -5,6 +5,7 @@ from spstories.storage.models.audit import AuditEvent, AuditTrailIsAppendOnly
 from spstories.storage.models.base import Base
 from spstories.storage.models.clients import Client, Consent, Referral
 from spstories.storage.models.coding import Code, Codebook, Tag
+from spstories.storage.models.jobs import Job
 from spstories.storage.models.measures import MeasureResponse, MeasureScore
 from spstories.storage.models.narratives import CaseStudy, Feedback, LinkedActivity
 
@@ -18,6 +19,7 @@ __all__ = [
     "Codebook",
     "Consent",
     "Feedback",
+    "Job",
     "LinkedActivity",
     "MeasureResponse",
     "MeasureScore",

@@ -1,0 +1,147 @@
+"""Editing a codebook as a code tree: YAML in and out, diffs between versions, a document.
+
+A research project's codebook is a flat list of :class:`TreeCode` (key, parent, label,
+definition, colour). YAML written here is in the shipped codebook format, so
+``load_codebook_text`` reads it back; colours are not part of that format and travel in
+REFI-QDA files instead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import yaml
+
+from spstories.core.codebook import Codebook, codebook_to_markdown, load_codebook_text
+
+PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#28a197",
+           "#d53880", "#5694ca", "#85994b", "#912b88", "#6f72af")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+FIELDS = ("label", "parent", "definition", "colour")
+
+
+@dataclass(frozen=True)
+class TreeCode:
+    key: str
+    label: str
+    parent: str | None = None
+    definition: str = ""
+    colour: str = PALETTE[0]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions: ``kind`` is added, removed or changed."""
+
+    kind: str
+    key: str
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "changed":
+            return f"{self.key}: {self.field} {self.old!r} → {self.new!r}"
+        return f"{self.kind} {self.key}"
+
+
+def slug_key(label: str, taken: Sequence[str] = ()) -> str:
+    """A code key made from a label ("Feeling less alone" → ``feeling_less_alone``)."""
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_")[:60] or "code"
+    if not key[0].isalpha():
+        key = "c_" + key
+    candidate, n = key, 2
+    while candidate in taken:
+        candidate, n = f"{key}_{n}", n + 1
+    return candidate
+
+
+def valid_colour(colour: str | None, index: int = 0) -> str:
+    return colour if colour and _COLOUR.match(colour) else PALETTE[index % len(PALETTE)]
+
+
+def from_spec(spec: Codebook) -> list[TreeCode]:
+    return [TreeCode(c.id, c.label, c.parent, c.definition, PALETTE[i % len(PALETTE)])
+            for i, c in enumerate(spec.codes)]
+
+
+def check_tree(codes: Sequence[TreeCode]) -> None:
+    """Raise ValueError naming the code when keys repeat, a parent is unknown or loops."""
+    keys = [c.key for c in codes]
+    by_key = {c.key: c for c in codes}
+    for code in codes:
+        if not _KEY.match(code.key):
+            raise ValueError(f"code key {code.key!r} must be lower-case letters, digits and _")
+        if keys.count(code.key) > 1:
+            raise ValueError(f"code {code.key!r} is defined twice")
+        if not code.label.strip():
+            raise ValueError(f"code {code.key!r} needs a label")
+        seen, parent = {code.key}, code.parent
+        while parent is not None:
+            if parent not in by_key:
+                raise ValueError(f"code {code.key!r} names an unknown parent {parent!r}")
+            if parent in seen:
+                raise ValueError(f"code {code.key!r} is inside itself")
+            seen.add(parent)
+            parent = by_key[parent].parent
+
+
+def ordered(codes: Sequence[TreeCode]) -> list[tuple[TreeCode, int]]:
+    """Codes in tree order (parents before children) with their depth."""
+    out: list[tuple[TreeCode, int]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for code in codes:
+            if code.parent == parent:
+                out.append((code, depth))
+                walk(code.key, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def to_yaml(key: str, version: str, title: str, codes: Sequence[TreeCode],
+            description: str = "") -> str:
+    """The codebook in the shipped YAML format (a code without a definition gets its label)."""
+    data = {
+        "id": key, "version": str(version), "title": title,
+        **({"description": description} if description else {}),
+        "polarity": False,
+        "codes": [
+            {"id": c.key, "label": c.label, **({"parent": c.parent} if c.parent else {}),
+             "definition": c.definition or c.label}
+            for c, _depth in ordered(codes)
+        ],
+    }
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def from_yaml(text: str, label: str = "<uploaded codebook>") -> tuple[Codebook, list[TreeCode]]:
+    """Read and validate a YAML codebook (raises CodebookError naming the field)."""
+    spec = load_codebook_text(text, label)
+    return spec, from_spec(spec)
+
+
+def diff(old: Sequence[TreeCode], new: Sequence[TreeCode]) -> list[Change]:
+    """What changed from ``old`` to ``new``, code by code."""
+    before, after = {c.key: c for c in old}, {c.key: c for c in new}
+    changes = [Change("removed", k) for k in before if k not in after]
+    changes += [Change("added", k) for k in after if k not in before]
+    for key in (k for k in after if k in before):
+        for name in FIELDS:
+            a, b = getattr(before[key], name), getattr(after[key], name)
+            if a != b:
+                changes.append(Change("changed", key, name, a, b))
+    return changes
+
+
+def to_markdown(key: str, version: str, title: str, codes: Sequence[TreeCode],
+                description: str = "") -> str:
+    """A codebook document for appendices (the shipped codebooks' layout)."""
+    spec = load_codebook_text(to_yaml(key, version, title, codes, description), key)
+    return codebook_to_markdown(spec)

@@ -1,0 +1,65 @@
+"""Job status: a page and a JSON view that the page polls."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
+from werkzeug.wrappers import Response
+
+from spstories.services.jobs import JobRunner, create_job
+from spstories.storage.models import Job, User
+from spstories.web.access import any_role, current_user
+from spstories.web.db import get_db
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["spstories.jobs"] = JobRunner(app.extensions["spstories.sessions"])
+
+
+def start_job(kind: str, params: dict, user: User, organisation_id: int | None = None) -> Job:
+    """Create a job in this request's transaction, commit, and run it in the background."""
+    db = get_db()
+    job = create_job(db, kind, params, user, organisation_id)
+    db.commit()
+    current_app.extensions["spstories.jobs"].submit(job.id)
+    return job
+
+
+def _visible(job_id: int) -> Job:
+    job = get_db().get(Job, job_id)
+    user = current_user()
+    if (
+        job is None
+        or (job.organisation_id is not None and job.organisation_id not in user.organisation_ids)
+        or (job.organisation_id is None and job.created_by_id != user.id)
+    ):
+        abort(404)
+    return job
+
+
+def _progress(job: Job) -> tuple[float, str]:
+    return current_app.extensions["spstories.jobs"].progress_of(job)
+
+
+@bp.route("/<int:job_id>")
+@any_role
+def view(job_id: int) -> str:
+    job = _visible(job_id)
+    progress, message = _progress(job)
+    return render_template("jobs/view.html", job=job, progress=progress, message=message)
+
+
+@bp.route("/<int:job_id>.json")
+@any_role
+def status(job_id: int) -> Response:
+    job = _visible(job_id)
+    progress, message = _progress(job)
+    return jsonify(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=progress,
+        message=message,
+        result=job.result,
+    )
