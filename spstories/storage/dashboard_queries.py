@@ -8,7 +8,7 @@ responses. They run unchanged on SQLite (>= 3.25, for window functions) and Post
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +25,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
@@ -33,17 +32,12 @@ from sqlalchemy.sql.selectable import Subquery
 from spstories.storage.models import (
     CaseStudy,
     Client,
-    Code,
-    Codebook,
-    Feedback,
     MeasureResponse,
     MeasureScore,
     Referral,
-    Tag,
 )
 
 BREAKDOWNS = ("age_band", "gender", "ethnic_group", "area", "imd_decile", "source")
-OUTCOMES_CODEBOOK = "sp-outcomes"
 
 
 @dataclass(frozen=True)
@@ -96,6 +90,8 @@ def cohort_subquery(cohort: Cohort) -> Subquery:
         grp = cast(Client.imd_decile, String)
     else:
         grp = getattr(Client, cohort.by)
+    # Unrecorded values form their own group rather than vanishing from breakdowns.
+    grp = func.coalesce(grp, literal("not recorded", String))
     stmt = select(Client.id.label("client_id"), grp.label("grp")).where(
         Client.organisation_id.in_(cohort.organisation_ids)
     )
@@ -271,32 +267,3 @@ def paired_scores(
         ),
     )
     return [PairRow(*row[:6], bool(row[6])) for row in session.execute(stmt)]
-
-
-def outcome_code_map(session: Session) -> dict[int, str]:
-    """code id -> top-level key, over every version of the outcomes codebook."""
-    rows = session.execute(
-        select(Code.id, Code.key, Code.parent_key, Code.codebook_id)
-        .join(Codebook, Codebook.id == Code.codebook_id)
-        .where(Codebook.key == OUTCOMES_CODEBOOK)
-    ).all()
-    parents = {(cb, key): parent for _, key, parent, cb in rows}
-
-    def top(codebook_id: int, key: str) -> str:
-        seen = set()
-        while parents.get((codebook_id, key)) and key not in seen:  # sub-codes roll up
-            seen.add(key)
-            key = parents[(codebook_id, key)] or key
-        return key
-
-    return {code_id: top(cb, key) for code_id, key, _, cb in rows}
-
-
-def top_code_expression(code_map: Mapping[int, str]) -> Any:
-    """SQL CASE turning ``Tag.code_id`` into the top-level code key."""
-    return case(dict(code_map), value=Tag.code_id, else_=None) if code_map else literal(None)
-
-
-def confirmed_expression() -> Any:
-    """1 when a human made or accepted the tag, else 0."""
-    return case((or_(Tag.origin == "human", Tag.review_state == "accepted"), 1), else_=0)

@@ -44,13 +44,25 @@ def create_app(
         case_studies,
         clients,
         codebooks,
+        dashboard,
         feedback,
         home,
         imports,
         jobs,
     )
 
-    for module in (auth, home, admin, clients, case_studies, feedback, codebooks, imports, jobs):
+    for module in (
+        auth,
+        home,
+        admin,
+        clients,
+        case_studies,
+        feedback,
+        codebooks,
+        imports,
+        jobs,
+        dashboard,
+    ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)
 

@@ -70,6 +70,12 @@ DEFAULT_CUES: dict[str, list[str]] = {
         "=neither", "=nor", "=without", "=hardly", "=barely", "=unable", "=no one",
         "=no-one", "=lack", "=lacking", "=lacked",
     ],
+    # "Without them I wouldn't have ...": what follows is an improvement.
+    "counterfactual": [
+        "=would not have", "=would n't have", "=could not have", "=could n't have",
+        "='d not have", "='d have", "=would n't of", "=could n't of", "=wouldnt have",
+        "=couldnt have", "=would never have", "=could never have",
+    ],
     # Politeness formulas whose "would"/"can't" are neither wishes nor negations.
     "ignore": [
         "=would like to thank", "=would like to say", "='d like to thank", "=like to thank",
@@ -124,18 +130,16 @@ DEFAULT_CUES: dict[str, list[str]] = {
 CATEGORIES = tuple(DEFAULT_CUES)
 
 # Single words the decision rules look at by class (not configurable: they are grammar).
+# Punctuation classes are read from the doc's punctuation tokens, the rest by a matcher.
 WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "clause": (",", ";", ":", "(", ")", "–", "—", "but", "although", "though", "however",
                "whereas", "whilst", "while"),
     "dash": ("-",),
     "contrast": ("but", ";", "however", "although", "though", "whereas", "whilst"),
-    "subject": ("i", "he", "she", "they", "we", "you", "it"),
     "never": ("never",),
     "never_degree": ("so", "as", "this", "more"),
     "not_degree": ("so", "as", "too"),
-    "would": ("would", "could", "'d"),
-    "modal": ("would", "'d", "could", "might", "should", "will", "'ll"),
-    "not": ("not", "n't", "n’t", "nt"),
-    "have": ("have", "of"),
     "without": ("without", "before"),
+    "modal": ("would", "'d", "could", "might", "should", "will", "'ll"),
 }
+SUBJECTS = frozenset({"i", "he", "she", "they", "we", "you", "it"})

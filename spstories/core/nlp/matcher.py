@@ -86,17 +86,19 @@ class CodebookMatcher:
             return doc
         found: list[Match] = []
         lower: list[int] | None = None
+        new = tuple.__new__
         for key, start, end in hits:
             record, anchor, segments = self._keys[key]
             if segments is None:
-                found.append(record._replace(start=start, end=end))
+                code, role, _, _, pattern_id, weight, comparative = record
+                found.append(new(Match, (code, role, start, end, pattern_id, weight,
+                                         comparative)))
                 continue
             if lower is None:
                 lower = doc.to_array(LOWER).tolist()
             for s, e in self._extend(segments, anchor, lower, start, end):
                 found.append(record._replace(start=s, end=e))
-        # "exclude" phrases ("learning disability") only shadow the matches inside them.
-        matches = [m for m in _drop_contained(found) if m.role != EXCLUDE]
+        matches = _drop_contained(found)
         doc._.sp_matches = matches
         if self.spans_key:
             doc.spans[self.spans_key] = [
@@ -147,23 +149,18 @@ def _rarity(variants: list[str]) -> int:
 def _drop_contained(matches: list[Match]) -> list[Match]:
     """Within a code the longest match wins: drop a match lying inside a longer one of
     its code ("low self-esteem" over "self-esteem") or inside one of its code's exclude
-    phrases ("learning disability"), and duplicates. Codes do not shadow each other."""
-    matches.sort(key=lambda m: (m.start, -m.end, m.role != EXCLUDE))
+    phrases ("learning disability"), and duplicates; then drop the exclude phrases.
+    Codes do not shadow each other."""
+    if len(matches) > 1:
+        matches.sort(key=lambda m: (m.start, -m.end, m.role != EXCLUDE))
     kept: list[Match] = []
-    seen: set[tuple[str, int, int]] = set()
+    reach: dict[str, int] = {}  # per code, the furthest end of a kept match
     for m in matches:
-        key = (m.code, m.start, m.end)
-        if key in seen:
+        if reach.get(m.code, -1) >= m.end:  # sorted: an earlier match covers it
             continue
-        inside = any(
-            k.code == m.code and k.start <= m.start and m.end <= k.end
-            and ((k.end - k.start) > (m.end - m.start) or k.role == EXCLUDE)
-            for k in kept
-            if k.end > m.start
-        )
-        if not inside:
+        reach[m.code] = m.end
+        if m.role != EXCLUDE:
             kept.append(m)
-            seen.add(key)
     return kept
 
 

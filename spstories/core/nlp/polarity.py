@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import srsly
-from spacy.attrs import IDX, IS_SPACE, LENGTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -54,10 +54,15 @@ class PolarityReader:
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
         classes: dict[tuple[str, ...], set[str]] = {}
-        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS}
-        for word_class, words in word_classes.items():
+        punctuation: dict[int, set[str]] = {}
+        for word_class, words in {**WORD_CLASSES, "terminal": TERMINALS}.items():
             for word in words:
-                classes.setdefault((word,), set()).add(word_class)
+                if word.isalpha() or word in ("'d", "'ll"):
+                    classes.setdefault((word,), set()).add(word_class)
+                else:
+                    punctuation.setdefault(vocab.strings.add(word), set()).add(word_class)
+        self._punctuation = {key: frozenset(value) for key, value in punctuation.items()}
+        self._closers = frozenset(vocab.strings.add(word) for word in CLOSERS)
         # One PhraseMatcher finds cue phrases and classed words alike, in C; Python only
         # sees the hits. A key may be both ("never" is a negation and a class).
         self._matcher = PhraseMatcher(vocab, attr="LOWER")
@@ -71,6 +76,20 @@ class PolarityReader:
     def read_doc(self, doc: Doc) -> tuple[DocCues, list[int]]:
         """The doc's cues and word classes, and its sentence starts."""
         positions: dict[str, list[int]] = {}
+        # Punctuation and whitespace from one array: a few tokens, no matcher hits.
+        array = doc.to_array([LOWER, IS_PUNCT, IS_SPACE])
+        spaces, closers = [], set()
+        punctuation, closer_keys = self._punctuation, self._closers
+        for i in np.flatnonzero(array[:, 1] | array[:, 2]).tolist():
+            key = int(array[i, 0])
+            if key in punctuation:
+                for word_class in punctuation[key]:
+                    positions.setdefault(word_class, []).append(i)
+            elif key in closer_keys:
+                closers.add(i)
+            elif array[i, 2]:
+                spaces.append(i)
+        starts = sentence_starts(doc, positions.get("terminal", []), closers, spaces)
         hits = []
         kinds = self._kinds
         for key, start, end in self._matcher(doc):
@@ -81,9 +100,6 @@ class PolarityReader:
                 hits.append((start, -end, categories))
         for found in positions.values():
             found.sort()
-        spaces = np.flatnonzero(doc.to_array(IS_SPACE)).tolist()
-        starts = sentence_starts(doc, positions.get("terminal", []),
-                                 set(positions.get("closer", ())), spaces)
         cues: list[Cue] = []
         taken = 0
         hits.sort()
@@ -110,11 +126,15 @@ class PolarityReader:
         by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
             by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
+        def words(i: int) -> str:
+            return doc[i].lower_
+
         array = doc.to_array([IDX, LENGTH])
         idx, length = array[:, 0].tolist(), array[:, 1].tolist()
         evidence = []
         for (start, end), in_sentence in by_sentence.items():
-            sentence = SentenceCues(start, end, found, [(m.start, m.end) for m in in_sentence])
+            sentence = SentenceCues(start, end, found, [(m.start, m.end) for m in in_sentence],
+                                    words)
             sent_start, sent_end = idx[start], idx[end - 1] + length[end - 1]
             for match in in_sentence:
                 if self.polar:

@@ -27,8 +27,11 @@ Less of a bad state (loneliness, anxiety, debt) is an improvement.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from spstories.core.nlp.cues import SUBJECTS
 
 from spstories.core.nlp.extensions import Match
 
@@ -42,6 +45,9 @@ _STATE_CHANGE = frozenset({"up", "down", "good", "bad", "cause", "help", "still"
                            "difficulty"})
 _ACTIVITY_CHANGE = frozenset({"participation", "still", "not_yet", "difficulty"})
 _AFTER_OK = frozenset({"up", "down", "good", "bad", "still"})
+# Categories without which a state or an activity cannot be an outcome.
+_STATE_ANY = _STATE_CHANGE | {"no_longer", "used_to", "negation", "now"}
+_ACTIVITY_ANY = _ACTIVITY_CHANGE | {"no_longer", "used_to", "up", "down"}
 
 
 class Cue(NamedTuple):
@@ -76,13 +82,16 @@ class SentenceCues:
     end: int
     doc: DocCues
     terms: list[tuple[int, int]] = field(default_factory=list)
+    words: Callable[[int], str] = str  # token offset -> lower-case word, read lazily
+    cues: list[Cue] = field(init=False)
+    present: frozenset[str] = field(init=False)  # every cue category in the sentence
     _after_would: int | None = -1
 
-    @property
-    def cues(self) -> list[Cue]:
-        found = self.doc.cues[bisect_left(self.doc.cue_starts, self.start):
-                              bisect_left(self.doc.cue_starts, self.end)]
-        return [c for c in found if c.end <= self.end]
+    def __post_init__(self) -> None:
+        starts = self.doc.cue_starts
+        found = self.doc.cues[bisect_left(starts, self.start):bisect_left(starts, self.end)]
+        self.cues = [c for c in found if c.end <= self.end]
+        self.present = frozenset().union(*(c.categories for c in self.cues))
 
     def at(self, word_class: str, start: int, end: int) -> list[int]:
         """Positions of words of ``word_class`` in [start, end)."""
@@ -111,13 +120,8 @@ class SentenceCues:
         """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
         if self._after_would == -1:
             self._after_would = None
-            if self.at("without", self.start, self.end):
-                nots = set(self.at("not", self.start, self.end))
-                haves = set(self.at("have", self.start, self.end))
-                for i in self.at("would", self.start, self.end):
-                    if i + 1 in nots and i + 2 in haves:
-                        self._after_would = i + 3
-                        break
+            if "counterfactual" in self.present and self.at("without", self.start, self.end):
+                self._after_would = min(c.end for c in self.cues if c.is_("counterfactual"))
         return self._after_would
 
     def term_between(self, start: int, end: int) -> bool:
@@ -127,7 +131,7 @@ class SentenceCues:
     def subject_between(self, start: int, end: int) -> bool:
         """A pronoun between a state and a later verb starts another clause ("happy and
         they never give up")."""
-        return bool(self.at("subject", start, end))
+        return any(self.words(i) in SUBJECTS for i in range(start, end))
 
 
 Verdict = tuple[str, float, str]
@@ -151,11 +155,19 @@ def _hypothetical(match: Match, sc: SentenceCues, outside: list[Cue], clause: li
 def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     """(polarity, score, cue) for a match in its sentence, or None if no outcome."""
     w = match.weight
-    cues = sc.cues
-    outside = [c for c in cues if c.end <= match.start or c.start >= match.end]
     after_would = sc.counterfactual_end()
     if after_would is not None and match.start >= after_would:
         return "improved", 0.7 * w, "counterfactual"
+    role = match.role
+    # Most matches in running text meet no cue that could make them an outcome.
+    if role == "activity":
+        if not sc.present & _ACTIVITY_ANY:
+            return None
+    elif role not in EVENT_ROLES and not match.comparative and not (
+            sc.present & _STATE_ANY or sc.at("never", sc.start, match.start)):
+        return None
+    cues = sc.cues
+    outside = [c for c in cues if c.end <= match.start or c.start >= match.end]
     cs, ce = sc.clause(match.start, match.end)
     clause = [c for c in outside if cs <= c.start and c.end <= ce]
     if _hypothetical(match, sc, outside, clause, ce):

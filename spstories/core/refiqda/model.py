@@ -12,7 +12,7 @@ SPSTORIES_NAMESPACE = uuid.UUID("6f1c1f4e-3b0e-5d8e-9a57-2f3c0c6a8d11")
 
 
 def guid(*parts: object) -> str:
-    """A deterministic GUID for an object named by ``parts`` (e.g. ``"project", 3, "code", "x"``)."""
+    """A deterministic GUID for the object named by ``parts`` (``"project", 3, "code", "x"``)."""
     return str(uuid.uuid5(SPSTORIES_NAMESPACE, "/".join(str(p) for p in parts)))
 
 

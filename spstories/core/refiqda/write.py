@@ -6,7 +6,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime
-from xml.etree import ElementTree as ET  # noqa: S405 - writing only; reading uses defusedxml
+from xml.etree import ElementTree as ET
 
 from spstories.core.refiqda.model import Code, Note, Project, Source
 

@@ -29,3 +29,25 @@ __all__ = [
     "User",
     "memberships",
 ]
+
+from spstories.storage.models.research import (
+    CodebookRevision,
+    Coding,
+    Memo,
+    ProjectCode,
+    ProjectCoder,
+    ProjectDocument,
+    ResearchProject,
+    Settlement,
+)
+
+__all__ += [
+    "CodebookRevision",
+    "Coding",
+    "Memo",
+    "ProjectCode",
+    "ProjectCoder",
+    "ProjectDocument",
+    "ResearchProject",
+    "Settlement",
+]

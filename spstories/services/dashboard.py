@@ -1,0 +1,257 @@
+"""The mixed-methods dashboard: KPIs, measure change, outcome counts, joint display.
+
+One ``Cohort`` (the user's organisations intersected with the filters) feeds every figure,
+so the numbers on the page describe the same clients. Aggregation is in SQL
+(``storage.dashboard_queries`` / ``dashboard_tags``); Python sees at most one row per client.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spstories.core.measures import Instrument, classify_change, load_instruments
+from spstories.core.statistics import PairedSummary, paired_summary
+from spstories.core.vocabulary import ReferralSource, ReferralStatus, Role
+from spstories.storage import dashboard_queries as q
+from spstories.storage import dashboard_tags as t
+from spstories.storage.models import Referral, User, memberships
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+# The client's primary wellbeing score for the discordance list: the first of these they have
+# a pair on. SWEMWBS and WEMWBS are the wellbeing scales SP schemes most report; WHO-5
+# next; ONS4 life satisfaction is the ONS's headline item.
+WELLBEING_SCALES = (
+    ("swemwbs", "swemwbs_metric"),
+    ("wemwbs", "wemwbs_total"),
+    ("who5", "who5_percent"),
+    ("ons4", "life_satisfaction"),
+)
+# Which measured scales speak to which outcome domain, for the joint display.
+DOMAIN_SCALES = {
+    "wellbeing": (*WELLBEING_SCALES, ("ons4", "happiness"), ("ons4", "worthwhile"),
+                  ("mycaw", "wellbeing")),
+    "anxiety": (("ons4", "anxiety"),),
+    "loneliness": (("ucla3", "ucla3_total"),),
+}
+STORY_CODES_ORDER = (
+    "wellbeing", "anxiety", "confidence", "loneliness", "connection", "control",
+    "physical_activity", "physical_health", "engagement", "volunteering", "learning",
+    "employment", "finances", "housing", "substance_use", "service_use", "access", "community",
+)
+CASE_STUDY_COVERAGE_WARNING = 0.2  # warn when case studies describe under a fifth of clients
+DISCORDANT_WITH_QUOTES = 500  # quotes are fetched for at most this many discordant clients
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked for; ``by`` is a breakdown (see ``q.BREAKDOWNS``)."""
+
+    start: date | None = None
+    end: date | None = None
+    organisation_id: int | None = None
+    service: str | None = None
+    link_worker_id: int | None = None
+    source: str | None = None
+    by: str | None = None
+    include_modified: bool = False
+
+
+def cohort_for(user: User, filters: Filters) -> q.Cohort:
+    """The filters limited to the user's organisations (never widened beyond them)."""
+    orgs = tuple(user.organisation_ids)
+    if filters.organisation_id is not None:
+        orgs = tuple(o for o in orgs if o == filters.organisation_id)
+    return q.Cohort(
+        organisation_ids=orgs, start=filters.start, end=filters.end, service=filters.service,
+        link_worker_id=filters.link_worker_id, source=filters.source,
+        by=filters.by if filters.by in q.BREAKDOWNS else None,
+    )
+
+
+def reported_scales() -> list[tuple[Instrument, str]]:
+    """(instrument, scale) pairs the dashboard reports: primary scales, or each ONS4 item."""
+    out = []
+    for instrument in load_instruments().values():
+        scales = (instrument.primary_scale,) if instrument.primary_scale else instrument.scale_ids
+        out += [(instrument, s) for s in scales if s in instrument.meaningful_change]
+    return out
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    instrument: Instrument
+    scale: str
+    summary: PairedSummary
+
+    @property
+    def label(self) -> str:
+        return f"{self.instrument.short_name} {self.instrument.scale(self.scale).label.lower()}"
+
+
+@dataclass(frozen=True)
+class Discordant:
+    client_id: int
+    reference: str
+    kind: str  # "story_better" (score fell or flat, story improved) or "score_better"
+    instrument: str
+    baseline: float
+    follow_up: float
+    change_class: str
+    quotes: tuple[str, ...]
+
+
+@dataclass
+class Dashboard:
+    cohort: q.Cohort
+    referrals: dict[str | None, dict[tuple[str, str], int]]  # group -> (source, status) -> n
+    days_to_contact: list[tuple[int, int]]
+    completion: dict[str | None, tuple[int, int, int]]
+    modified: dict[str, int]
+    measures: dict[str | None, list[MeasureRow]]  # None = everyone
+    outcomes: dict[str | None, dict[tuple[str, str], tuple[int, int]]]
+    coverage: dict[str | None, tuple[int, int, int]]
+    with_case_study: list[tuple[MeasureRow, MeasureRow]]
+    discordant: list[Discordant]
+    groups: list[str] = field(default_factory=list)
+
+
+def sum_groups(table: dict[str | None, dict[K, V]]) -> dict[K, V]:
+    """Add up a per-group table of counts (ints or tuples of ints) over all groups."""
+    out: dict[K, V] = {}
+    for per_group in table.values():
+        for key, value in per_group.items():
+            prev = out.get(key)
+            if prev is None:
+                out[key] = value
+            elif isinstance(value, tuple):
+                out[key] = tuple(a + b for a, b in zip(prev, value, strict=True))  # type: ignore
+            else:
+                out[key] = prev + value  # type: ignore[operator]
+    return out
+
+
+def _summaries(pairs: list[q.PairRow], scales: list[tuple[Instrument, str]]) -> list[MeasureRow]:
+    by_scale: dict[tuple[str, str], list[q.PairRow]] = defaultdict(list)
+    for row in pairs:
+        by_scale[(row.instrument, row.scale)].append(row)
+    rows = []
+    for instrument, scale in scales:
+        found = by_scale.get((instrument.id, scale), [])
+        classes = [classify_change(instrument, scale, r.baseline, r.follow_up) for r in found]
+        summary = paired_summary(
+            [r.baseline for r in found], [r.follow_up for r in found], classes
+        )
+        rows.append(MeasureRow(instrument, scale, summary))
+    return rows
+
+
+def _discordant(
+    session: Session, cohort: q.Cohort, code_map: dict[int, str], pairs: list[q.PairRow]
+) -> list[Discordant]:
+    stories = t.story_polarity(session, cohort, code_map)
+    instruments = load_instruments()
+    best: dict[int, tuple[int, q.PairRow]] = {}
+    for row in pairs:
+        key = (row.instrument, row.scale)
+        if key in WELLBEING_SCALES and row.client_id in stories:
+            rank = WELLBEING_SCALES.index(key)
+            if row.client_id not in best or rank < best[row.client_id][0]:
+                best[row.client_id] = (rank, row)
+    found: list[tuple[int, str, q.PairRow, str]] = []
+    for client_id, (_, row) in best.items():
+        up, down = stories[client_id]
+        change = classify_change(instruments[row.instrument], row.scale, row.baseline,
+                                 row.follow_up)
+        if up and not down and change != "improved":
+            found.append((client_id, "story_better", row, change))
+        elif down and not up and change == "improved":
+            found.append((client_id, "score_better", row, change))
+    quotes: dict[int, list[t.Quote]] = defaultdict(list)
+    for kind, polarity in (("story_better", "improved"), ("score_better", "worsened")):
+        ids = [c for c, k, _, _ in found if k == kind][:DISCORDANT_WITH_QUOTES]
+        for quote in t.evidence_quotes(session, cohort, code_map, polarity=polarity,
+                                       client_ids=ids, limit=len(ids) * 20):
+            quotes[quote.client_id].append(quote)
+    out = [
+        Discordant(
+            client_id=cid, reference=quotes[cid][0].client_reference if quotes[cid] else "",
+            kind=kind, instrument=f"{instruments[row.instrument].short_name} {row.scale}",
+            baseline=row.baseline, follow_up=row.follow_up, change_class=change,
+            quotes=tuple(f"{qt.code}: {qt.evidence}" for qt in quotes[cid][:3]),
+        )
+        for cid, kind, row, change in found
+    ]
+    return sorted(out, key=lambda d: (d.kind, d.reference, d.client_id))
+
+
+def _by_group(rows: list[tuple]) -> dict:  # type: ignore[type-arg]
+    """(group, a, b, value...) rows as {group: {(a, b): value or (values...)}}."""
+    out: dict = defaultdict(dict)
+    for group, a, b, *values in rows:
+        out[group][(a, b)] = values[0] if len(values) == 1 else tuple(values)
+    return dict(out)
+
+
+def build(session: Session, user: User, filters: Filters) -> Dashboard:
+    """Every figure of the dashboard for ``user`` and ``filters``."""
+    cohort = cohort_for(user, filters)
+    scales = reported_scales()
+    code_map = t.outcome_code_map(session)
+    pairs = q.paired_scores(session, cohort, [(i.id, s) for i, s in scales],
+                            filters.include_modified)
+    pairs_by_group: dict[str | None, list[q.PairRow]] = defaultdict(list)
+    for row in pairs:
+        pairs_by_group[row.group].append(row)
+    measures = {None: _summaries(pairs, scales)}
+    if cohort.by:
+        measures.update({g: _summaries(rows, scales) for g, rows in pairs_by_group.items()})
+    with_cs = list(zip(_summaries([p for p in pairs if p.has_case_study], scales),
+                       _summaries([p for p in pairs if not p.has_case_study], scales),
+                       strict=True))
+    completion = {g: (n, b, f) for g, n, b, f in
+                  q.measure_completion(session, cohort, filters.include_modified)}
+    coverage = {g: (n, a, c) for g, n, a, c in t.narrative_coverage(session, cohort)}
+    return Dashboard(
+        cohort=cohort,
+        referrals=_by_group(q.referral_counts(session, cohort)),
+        days_to_contact=q.days_to_first_contact(session, cohort),
+        completion=completion,
+        modified={} if filters.include_modified else q.modified_counts(session, cohort),
+        measures=measures,
+        outcomes=_by_group(t.outcome_counts(session, cohort, code_map)),
+        coverage=coverage,
+        with_case_study=with_cs,
+        discordant=_discordant(session, cohort, code_map, pairs),
+        groups=sorted({str(g) for g in coverage if g is not None}) if cohort.by else [],
+    )
+
+
+def filter_choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:
+    """Options for the filter form, limited to the user's organisations."""
+    orgs = user.organisation_ids
+    services = session.scalars(
+        select(Referral.service).where(Referral.organisation_id.in_(orgs),
+                                       Referral.service.is_not(None))
+        .distinct().order_by(Referral.service)
+    )
+    workers = session.execute(
+        select(User.id, User.name).join(memberships, memberships.c.user_id == User.id)
+        .where(memberships.c.organisation_id.in_(orgs), User.role == Role.LINK_WORKER.value)
+        .distinct().order_by(User.name)
+    )
+    return {
+        "organisation_id": [(str(o.id), o.name) for o in user.organisations],
+        "service": [(s, s) for s in services],
+        "link_worker_id": [(str(i), name) for i, name in workers],
+        "source": ReferralSource.choices(),
+        "by": [(b, b.replace("_", " ").capitalize()) for b in q.BREAKDOWNS],
+        "status": ReferralStatus.choices(),
+    }

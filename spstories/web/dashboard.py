@@ -1,0 +1,130 @@
+"""The mixed-methods dashboard: KPIs with the stories counted beside them, CSV per table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from spstories.core.vocabulary import Role
+from spstories.services import dashboard as service
+from spstories.services.dashboard_tables import (
+    Table,
+    all_tables,
+    coverage_warning,
+)
+from spstories.storage import dashboard_tags
+from spstories.web.access import current_user, roles
+from spstories.web.db import get_db
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+VIEWERS = (Role.MANAGER, Role.RESEARCHER, Role.ADMIN)
+FILTER_KEYS = ("start", "end", "organisation_id", "service", "link_worker_id", "source", "by",
+               "include_modified")
+
+
+def _date(name: str, errors: list[str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(f"{name.capitalize()} date: use the form 2026-03-31.")
+        return None
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _filters() -> tuple[service.Filters, list[str]]:
+    errors: list[str] = []
+    start, end = _date("start", errors), _date("end", errors)
+    if start and end and start > end:
+        errors.append("The start date is after the end date.")
+    return service.Filters(
+        start=start, end=end, organisation_id=_int("organisation_id"),
+        service=request.args.get("service") or None, link_worker_id=_int("link_worker_id"),
+        source=request.args.get("source") or None, by=request.args.get("by") or None,
+        include_modified=request.args.get("include_modified") == "1",
+    ), errors
+
+
+def _query_string() -> str:
+    return urlencode({k: request.args[k] for k in FILTER_KEYS if request.args.get(k)})
+
+
+@bp.route("/")
+@roles(*VIEWERS)
+def index() -> str:
+    filters, errors = _filters()
+    threshold = int(current_app.config["SMALL_NUMBER_THRESHOLD"])
+    db = get_db()
+    figures = service.build(db, current_user(), filters)
+    tables = all_tables(figures, threshold)
+    return render_template(
+        "dashboard/index.html",
+        tables={t.slug: t for t in tables},
+        figures=figures,
+        filters=filters,
+        errors=errors,
+        choices=service.filter_choices(db, current_user()),
+        args=request.args,
+        query=_query_string(),
+        threshold=threshold,
+        warning=coverage_warning(figures, service.CASE_STUDY_COVERAGE_WARNING),
+    )
+
+
+@bp.route("/<slug>.csv")
+@roles(*VIEWERS)
+def table_csv(slug: str) -> Response:
+    filters, _ = _filters()
+    threshold = int(current_app.config["SMALL_NUMBER_THRESHOLD"])
+    figures = service.build(get_db(), current_user(), filters)
+    table = next((t for t in all_tables(figures, threshold) if t.slug == slug), None)
+    if table is None:
+        abort(404)
+    return _csv(table)
+
+
+def _csv(table: Table) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    for row in table.rows:
+        # Cells starting with = + - @ could run as formulas in a spreadsheet.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "@") else c for c in row])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="spstories-{table.slug}.csv"'},
+    )
+
+
+@bp.route("/evidence")
+@roles(*VIEWERS)
+def evidence() -> str:
+    filters, _ = _filters()
+    code = request.args.get("code") or None
+    polarity = request.args.get("polarity") or None
+    kind = request.args.get("kind", "all")
+    if kind not in ("all", "confirmed", "machine") or polarity not in (
+        None, "improved", "worsened", "unchanged"
+    ):
+        abort(404)
+    db = get_db()
+    cohort = service.cohort_for(current_user(), filters)
+    code_map = dashboard_tags.outcome_code_map(db)
+    quotes = dashboard_tags.evidence_quotes(
+        db, cohort, code_map, code=code, polarity=polarity, kind=kind
+    )
+    return render_template(
+        "dashboard/evidence.html", quotes=quotes, code=code, polarity=polarity, kind=kind,
+        query=_query_string(),
+    )
