@@ -61,7 +61,8 @@ DOMAIN = [
     "My {rel} has learnt so much and her speech has improved.",
 ]
 FILL = {
-    "pron": ["he", "she", "they", "we", "I"], "num": [str(n) for n in range(2, 40)],
+    "pron": ["he", "she", "they", "we", "I"],
+    "num": [str(n) for n in range(2, 40)],
     "day": ["Monday", "Tuesday", "Friday", "the weekend", "June"],
     "group": ["walking group", "craft session", "lunch club", "choir", "art class"],
     "cmp": ["happier", "less lonely", "more confident", "calmer", "less anxious"],
@@ -70,7 +71,8 @@ FILL = {
     "verb2": ["go to", "attend", "enjoy", "love"],
     "praise": ["lovely", "brilliant", "friendly", "amazing", "welcoming"],
     "place": ["food bank", "community garden", "hospice shop", "library"],
-    "month": ["March", "May", "September"], "rel": ["son", "daughter", "grandson"],
+    "month": ["March", "May", "September"],
+    "rel": ["son", "daughter", "grandson"],
 }
 
 
@@ -86,6 +88,84 @@ def word_pools(rng: random.Random) -> dict[str, tuple[list[str], list[float]]]:
         words = words[:25000]
         pools[pos] = (words, list(itertools.accumulate(math.exp(prob[w]) for w in words)))
     return pools
+
+
+NAMES = (
+    "Sarah",
+    "Tracey",
+    "Jamie",
+    "Priya",
+    "Mohammed",
+    "Kaleigh",
+    "Bridget",
+    "Olu",
+    "Mansfield",
+    "Warsop",
+    "Bulwell",
+    "Clifton",
+    "Beeston",
+    "Arnold",
+    "Hucknall",
+)
+EXTRAS = (
+    "I've",
+    "don't",
+    "it's",
+    "we're",
+    "couldn't",
+    "she's",
+    "they'd",
+    "won't",
+    "10:30",
+    "£25",
+    "3pm",
+    "2019",
+    "12-week",
+    "one-to-one",
+    "follow-up",
+    "(GP)",
+    "w/c",
+    "&amp;",
+    "!!",
+    "...",
+    "- ",
+    "/",
+    '"',
+    "e.g.",
+    "etc.",
+)
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """Patient feedback is typed in a hurry: drop, double or swap a letter."""
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    edit = rng.randrange(3)
+    if edit == 0:
+        return word[:i] + word[i + 1 :]
+    if edit == 1:
+        return word[:i] + word[i] + word[i:]
+    return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+
+
+def _roughen(sentence: str, rng: random.Random) -> str:
+    """Names, numbers, contractions, possessives, stray punctuation and typos, at rates
+    that bring the tokenizer's cost per word close to real feedback text."""
+    words = sentence.split(" ")
+    out = []
+    for word in words:
+        roll = rng.random()
+        if roll < 0.03 and word.isalpha():
+            word = _typo(word, rng)
+        elif roll < 0.06:
+            out.append(rng.choice(NAMES))
+        elif roll < 0.10:
+            out.append(rng.choice(EXTRAS))
+        elif roll < 0.12 and word.isalpha():
+            word += "'s"
+        out.append(word)
+    return " ".join(out)
 
 
 def make_paragraphs(n: int, seed: int, words_per: int = 80) -> list[str]:
@@ -107,8 +187,10 @@ def make_paragraphs(n: int, seed: int, words_per: int = 80) -> list[str]:
         sentences: list[str] = []
         count = 0
         while count < words_per:
-            shape = rng.choice(DOMAIN if rng.random() < 0.25 else SHAPES)
-            sentence = re.sub(r"\{(\w+)\}", fill, shape)
+            domain = rng.random() < 0.25
+            sentence = re.sub(r"\{(\w+)\}", fill, rng.choice(DOMAIN if domain else SHAPES))
+            if not domain:  # keep the outcome sentences readable for the tagger
+                sentence = _roughen(sentence, rng)
             sentence = sentence[0].upper() + sentence[1:]
             sentences.append(sentence)
             count += len(sentence.split())
@@ -145,11 +227,15 @@ def main() -> None:
         tokenizer_s += timed(tokenizer.pipe, chunk)
         tagger_s += timed(tagger.tag_many, chunk)
     tags = sum(len(t) for t in tagger.tag_many(texts[:1000]))
-    print(f"{len(texts)} paragraphs, {words / len(texts):.0f} words each on average; "
-          f"{tags / min(1000, len(texts)):.2f} tags per paragraph")
-    print(f"tagger: {len(texts) / tagger_s:,.0f} docs/s, {words / tagger_s:,.0f} words/s; "
-          f"tokenizer: {len(texts) / tokenizer_s:,.0f} docs/s, {words / tokenizer_s:,.0f} "
-          f"words/s; ratio {tokenizer_s / tagger_s:.2f}")
+    print(
+        f"{len(texts)} paragraphs, {words / len(texts):.0f} words each on average; "
+        f"{tags / min(1000, len(texts)):.2f} tags per paragraph"
+    )
+    print(
+        f"tagger: {len(texts) / tagger_s:,.0f} docs/s, {words / tagger_s:,.0f} words/s; "
+        f"tokenizer: {len(texts) / tokenizer_s:,.0f} docs/s, {words / tokenizer_s:,.0f} "
+        f"words/s; ratio {tokenizer_s / tagger_s:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -59,11 +59,18 @@ def _register() -> None:
     ):
         cli.add_command(command)
     # commands from feature modules
+    from spstories.cli.research import export_qdpx, import_qdpx
+
+    cli.add_command(export_qdpx)
+    cli.add_command(import_qdpx)
     from spstories.cli.tagging import codebook, evaluate, tag
 
     cli.add_command(tag)
     cli.add_command(evaluate)
     cli.add_command(codebook)
+    from spstories.cli.topics import topics
+
+    cli.add_command(topics)
 
 
 _register()

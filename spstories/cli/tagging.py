@@ -51,9 +51,10 @@ def _tagger(codebook_ref: str, kind: str, min_score: float | None) -> Tagger:
 
 
 @contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
+def _output(path: str | None) -> Iterator[TextIO | None]:
+    """The file to write, or None for stdout (``click.echo`` writes there)."""
     if path is None or path == "-":
-        yield click.get_text_stream("stdout")
+        yield None
         return
     with open(path, "w", encoding="utf-8") as f:
         yield f
@@ -158,9 +159,8 @@ def tag(
     )
     with _output(output) as out, bar:
         for item, tags in zip(texts, tagger.tag_many(t.text for t in texts), strict=True):
-            out.write(
-                json.dumps(_record(item.id, tagger, tags, item.text), ensure_ascii=False) + "\n"
-            )
+            record = _record(item.id, tagger, tags, item.text)
+            click.echo(json.dumps(record, ensure_ascii=False), file=out)
             bar.update()
 
 

@@ -19,14 +19,22 @@ from spstories.core.tags import Polarity
 from spstories.errors import CodebookError
 from spstories.paths import CODEBOOKS_DIR
 
-POLAR_ROLES = ("positive", "negative", "activity", "improved", "worsened", "unchanged",
-               "exclude")
+POLAR_ROLES = ("positive", "negative", "activity", "improved", "worsened", "unchanged", "exclude")
 PLAIN_ROLES = ("terms", "exclude")
 _CODEBOOK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _CODE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _TOP_KEYS = {"id", "version", "title", "description", "polarity", "assignment", "source", "codes"}
-_CODE_KEYS = {"id", "label", "parent", "definition", "include", "exclude", "examples",
-              "patterns", "source"}
+_CODE_KEYS = {
+    "id",
+    "label",
+    "parent",
+    "definition",
+    "include",
+    "exclude",
+    "examples",
+    "patterns",
+    "source",
+}
 _EXAMPLE_KEYS = {"text", "polarity", "expect", "note"}
 
 
@@ -177,12 +185,16 @@ class _Reader:
             self.fail("must be a list of texts", code, key)
         return tuple(" ".join(v.split()) for v in value)
 
-    def unknown(self, data: dict[str, Any], allowed: set[str], code: str | None,
-                prefix: str = "") -> None:
+    def unknown(
+        self, data: dict[str, Any], allowed: set[str], code: str | None, prefix: str = ""
+    ) -> None:
         extra = sorted(set(data) - allowed)
         if extra:
-            self.fail(f"unknown field; allowed: {', '.join(sorted(allowed))}", code,
-                      prefix + str(extra[0]))
+            self.fail(
+                f"unknown field; allowed: {', '.join(sorted(allowed))}",
+                code,
+                prefix + str(extra[0]),
+            )
 
     def codebook(self, data: Any, digest: str) -> Codebook:
         if not isinstance(data, dict):
@@ -204,10 +216,16 @@ class _Reader:
         codes = tuple(self.code(raw, i, polarity) for i, raw in enumerate(raw_codes))
         self.check_tree(codes)
         return Codebook(
-            id=cb_id, version=version, title=self.text(data, "title", None, True),
-            description=self.text(data, "description", None, False), codes=codes,
-            source_path=self.path, polarity=polarity, assignment=assignment,
-            source=self.text(data, "source", None, False) or None, digest=digest,
+            id=cb_id,
+            version=version,
+            title=self.text(data, "title", None, True),
+            description=self.text(data, "description", None, False),
+            codes=codes,
+            source_path=self.path,
+            polarity=polarity,
+            assignment=assignment,
+            source=self.text(data, "source", None, False) or None,
+            digest=digest,
         )
 
     def code(self, raw: Any, index: int, polar: bool) -> Code:
@@ -215,8 +233,11 @@ class _Reader:
             self.fail(f"codes[{index}] must be a mapping", None, "codes")
         code_id = raw.get("id")
         if not isinstance(code_id, str) or not _CODE_ID.match(code_id):
-            self.fail(f"codes[{index}]: id must look like 'loneliness' or 'finances.debt'",
-                      code_id if isinstance(code_id, str) else None, "id")
+            self.fail(
+                f"codes[{index}]: id must look like 'loneliness' or 'finances.debt'",
+                code_id if isinstance(code_id, str) else None,
+                "id",
+            )
         self.unknown(raw, _CODE_KEYS, code_id)
         parent = raw.get("parent")
         if parent is None and "." in code_id:
@@ -224,7 +245,9 @@ class _Reader:
         if parent is not None and not isinstance(parent, str):
             self.fail("must be a code id", code_id, "parent")
         return Code(
-            id=code_id, label=self.text(raw, "label", code_id, True), parent=parent,
+            id=code_id,
+            label=self.text(raw, "label", code_id, True),
+            parent=parent,
             definition=self.text(raw, "definition", code_id, True),
             include=self.texts(raw, "include", code_id),
             exclude=self.texts(raw, "exclude", code_id),
@@ -283,9 +306,14 @@ class _Reader:
                 self.fail(f"polarity must be one of: {allowed}", code, field)
             if polar and expect == "positive" and polarity is None:
                 self.fail("a positive example needs a polarity", code, field)
-            found.append(Example(str(entry["text"]).strip(),
-                                 Polarity(polarity) if polarity else None, expect,
-                                 entry.get("note")))
+            found.append(
+                Example(
+                    str(entry["text"]).strip(),
+                    Polarity(polarity) if polarity else None,
+                    expect,
+                    entry.get("note"),
+                )
+            )
         return tuple(found)
 
     def check_tree(self, codes: tuple[Code, ...]) -> None:
@@ -307,16 +335,16 @@ class _Reader:
 
 def codebook_to_markdown(codebook: Codebook) -> str:
     """The codebook as a readable document: one section per code, in hierarchy order."""
-    lines = [f"# {codebook.title}", "",
-             f"Codebook `{codebook.id}`, version {codebook.version}."]
+    lines = [f"# {codebook.title}", "", f"Codebook `{codebook.id}`, version {codebook.version}."]
     if codebook.description:
         lines += ["", codebook.description]
     if codebook.source:
         lines += ["", f"Source: {codebook.source}"]
 
     def section(code: Code, depth: int) -> None:
-        lines.extend(["", f"{'#' * min(depth + 2, 6)} {code.label} (`{code.id}`)", "",
-                      code.definition])
+        lines.extend(
+            ["", f"{'#' * min(depth + 2, 6)} {code.label} (`{code.id}`)", "", code.definition]
+        )
         for title, items in (("Include", code.include), ("Exclude", code.exclude)):
             if items:
                 lines.extend(["", f"**{title}:**", ""] + [f"- {item}" for item in items])

@@ -92,12 +92,16 @@ def _macro(scores: Iterable[Score]) -> Average:
     if not scores:
         return Average(0.0, 0.0, 0.0)
     n = len(scores)
-    return Average(sum(s.precision for s in scores) / n, sum(s.recall for s in scores) / n,
-                   sum(s.f1 for s in scores) / n)
+    return Average(
+        sum(s.precision for s in scores) / n,
+        sum(s.recall for s in scores) / n,
+        sum(s.f1 for s in scores) / n,
+    )
 
 
-def _count(predicted: Mapping[str, set[Hashable]], gold: Mapping[str, set[Hashable]]
-           ) -> dict[Hashable, Score]:
+def _count(
+    predicted: Mapping[str, set[Hashable]], gold: Mapping[str, set[Hashable]]
+) -> dict[Hashable, Score]:
     tp: Counter[Hashable] = Counter()
     fp: Counter[Hashable] = Counter()
     fn: Counter[Hashable] = Counter()
@@ -110,8 +114,7 @@ def _count(predicted: Mapping[str, set[Hashable]], gold: Mapping[str, set[Hashab
     return {label: Score(tp[label], fp[label], fn[label]) for label in labels}
 
 
-def evaluate(predicted: Mapping[str, set[Pair]], gold: Mapping[str, set[Pair]]
-             ) -> EvaluationReport:
+def evaluate(predicted: Mapping[str, set[Pair]], gold: Mapping[str, set[Pair]]) -> EvaluationReport:
     """Score predictions per text id; every predicted id must have gold."""
     extra = set(predicted) - set(gold)
     if extra:
@@ -142,23 +145,32 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
 
 def format_report(report: EvaluationReport) -> str:
     """A plain-text table: per code, then per pair, then the averages."""
-    lines = [f"{report.n_texts} texts", "",
-             f"{'code':<20} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}"]
+    lines = [
+        f"{report.n_texts} texts",
+        "",
+        f"{'code':<20} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}",
+    ]
     for code in sorted(report.codes):
         s = report.codes[code]
-        lines.append(f"{code:<20} {s.precision:6.2f} {s.recall:6.2f} {s.f1:6.2f} "
-                     f"{s.support:5d} {s.tp + s.fp:5d}")
+        lines.append(
+            f"{code:<20} {s.precision:6.2f} {s.recall:6.2f} {s.f1:6.2f} "
+            f"{s.support:5d} {s.tp + s.fp:5d}"
+        )
     lines += ["", f"{'code, polarity':<30} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}"]
     for pair in sorted(report.pairs, key=lambda p: (p[0], p[1] or "")):
         s = report.pairs[pair]
         name = f"{pair[0]}, {pair[1]}" if pair[1] else pair[0]
-        lines.append(f"{name:<30} {s.precision:6.2f} {s.recall:6.2f} {s.f1:6.2f} "
-                     f"{s.support:5d} {s.tp + s.fp:5d}")
+        lines.append(
+            f"{name:<30} {s.precision:6.2f} {s.recall:6.2f} {s.f1:6.2f} "
+            f"{s.support:5d} {s.tp + s.fp:5d}"
+        )
     lines += ["", f"{'average':<30} {'P':>6} {'R':>6} {'F1':>6}"]
-    for name, avg in (("micro, (code, polarity)", report.micro_pairs),
-                      ("macro, (code, polarity)", report.macro_pairs),
-                      ("micro, code", report.micro_codes),
-                      ("macro, code", report.macro_codes)):
+    for name, avg in (
+        ("micro, (code, polarity)", report.micro_pairs),
+        ("macro, (code, polarity)", report.macro_pairs),
+        ("micro, code", report.micro_codes),
+        ("macro, code", report.macro_codes),
+    ):
         lines.append(f"{name:<30} {avg.precision:6.2f} {avg.recall:6.2f} {avg.f1:6.2f}")
     return "\n".join(lines)
 
@@ -187,17 +199,22 @@ def check_examples(codebook: Codebook, tagger: Tagger | None = None) -> list[Exa
     for code in codebook.codes:
         for i, example in enumerate(code.examples):
             if codebook.assignment == "single":
-                reduced = replace(code, examples=code.examples[:i] + code.examples[i + 1:])
-                without = replace(codebook, digest="", codes=tuple(
-                    reduced if c.id == code.id else c for c in codebook.codes))
+                reduced = replace(code, examples=code.examples[:i] + code.examples[i + 1 :])
+                without = replace(
+                    codebook,
+                    digest="",
+                    codes=tuple(reduced if c.id == code.id else c for c in codebook.codes),
+                )
                 found = tuple(c for c, _ in Ranker(without, tagger).rank(example.text))
                 hit = found[0] == code.id
             else:
                 tags = tagger.tag(example.text)
                 found = tuple(sorted({f"{t.code}:{t.polarity}" for t in tags}))
-                hit = any(codebook.within(t.code, code.id)
-                          and (example.polarity is None or t.polarity == example.polarity)
-                          for t in tags)
+                hit = any(
+                    codebook.within(t.code, code.id)
+                    and (example.polarity is None or t.polarity == example.polarity)
+                    for t in tags
+                )
             passed = hit if example.expect == "positive" else not hit
             results.append(ExampleResult(code.id, example, passed, found))
     return results

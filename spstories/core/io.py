@@ -18,8 +18,13 @@ from spstories.errors import ImportRowError, SpstoriesError
 
 Format = Literal["jsonl", "csv", "text"]
 Split = Literal["paragraphs", "lines", "none"]
-_SUFFIXES: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-                                ".csv": "csv", ".tsv": "csv"}
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
 _BLANK = re.compile(r"\n[ \t]*\n")
 
 
@@ -34,8 +39,9 @@ def detect_format(path: str | Path) -> Format:
     return _SUFFIXES.get(Path(str(path)).suffix.lower(), "text")
 
 
-def read_jsonl(lines: Iterable[str], *, id_key: str = "id", text_key: str = "text",
-               start: int = 1) -> Iterator[InputText]:
+def read_jsonl(
+    lines: Iterable[str], *, id_key: str = "id", text_key: str = "text", start: int = 1
+) -> Iterator[InputText]:
     """One JSON object per line with a text; a missing id becomes the line number
     (``start`` is the number of the first line)."""
     for number, line in enumerate(lines, start=start):
@@ -49,35 +55,44 @@ def read_jsonl(lines: Iterable[str], *, id_key: str = "id", text_key: str = "tex
             raise ImportRowError("each line must be a JSON object", row=number)
         text = record.get(text_key)
         if not isinstance(text, str):
-            raise ImportRowError(f"needs a text string under {text_key!r}", row=number,
-                                 column=text_key)
+            raise ImportRowError(
+                f"needs a text string under {text_key!r}", row=number, column=text_key
+            )
         yield InputText(str(record.get(id_key, number)), text)
 
 
-def read_csv(lines: Iterable[str], *, text_column: str = "text",
-             id_column: str | None = None, delimiter: str = ",") -> Iterator[InputText]:
+def read_csv(
+    lines: Iterable[str],
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    delimiter: str = ",",
+) -> Iterator[InputText]:
     """Rows of a CSV with a header; ids from ``id_column`` (default: "id" if present,
     else the row number, counting the header as row 1)."""
     reader = csv.DictReader(lines, delimiter=delimiter)
     columns = reader.fieldnames or []
     if text_column not in columns:
-        raise SpstoriesError(f"no column {text_column!r} (columns: {', '.join(columns)}); "
-                             "choose one with --text-column")
+        raise SpstoriesError(
+            f"no column {text_column!r} (columns: {', '.join(columns)}); "
+            "choose one with --text-column"
+        )
     if id_column is not None and id_column not in columns:
-        raise SpstoriesError(f"no column {id_column!r} (columns: {', '.join(columns)}); "
-                             "choose one with --id-column")
+        raise SpstoriesError(
+            f"no column {id_column!r} (columns: {', '.join(columns)}); choose one with --id-column"
+        )
     if id_column is None and "id" in columns:
         id_column = "id"
     for number, row in enumerate(reader, start=2):
         text = row.get(text_column)
         if text is None:
-            raise ImportRowError("row is shorter than the header", row=number,
-                                 column=text_column)
+            raise ImportRowError("row is shorter than the header", row=number, column=text_column)
         yield InputText(str(row[id_column]) if id_column else str(number), text)
 
 
-def read_plain(text: str, *, name: str = "text", split: Split = "paragraphs"
-               ) -> Iterator[InputText]:
+def read_plain(
+    text: str, *, name: str = "text", split: Split = "paragraphs"
+) -> Iterator[InputText]:
     """Plain text as one document ("none"), one per line, or one per paragraph (blank
     lines between). Ids are ``name:line`` where the document starts."""
     if split == "none":
@@ -97,8 +112,14 @@ def read_plain(text: str, *, name: str = "text", split: Split = "paragraphs"
             start = part.end()
 
 
-def read_texts(path: str | Path, fmt: Format | None = None, *, text_column: str = "text",
-               id_column: str | None = None, split: Split = "paragraphs") -> list[InputText]:
+def read_texts(
+    path: str | Path,
+    fmt: Format | None = None,
+    *,
+    text_column: str = "text",
+    id_column: str | None = None,
+    split: Split = "paragraphs",
+) -> list[InputText]:
     """All texts of a file, its format detected from the name unless given."""
     path = Path(path)
     fmt = fmt or detect_format(path)
@@ -108,8 +129,9 @@ def read_texts(path: str | Path, fmt: Format | None = None, *, text_column: str 
                 return list(read_jsonl(f))
             if fmt == "csv":
                 delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-                return list(read_csv(f, text_column=text_column, id_column=id_column,
-                                     delimiter=delimiter))
+                return list(
+                    read_csv(f, text_column=text_column, id_column=id_column, delimiter=delimiter)
+                )
             return list(read_plain(f.read(), name=path.stem, split=split))
     except (OSError, UnicodeDecodeError) as exc:
         raise SpstoriesError(f"cannot read {path}: {exc}") from exc
@@ -144,8 +166,9 @@ def read_gold(path: str | Path, codes: Iterable[str] | None = None) -> list[Gold
             if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
                 raise ImportRowError("gold entries need a code", row=number, column="gold")
             if known is not None and entry["code"] not in known:
-                raise ImportRowError(f"code {entry['code']!r} is not in the codebook",
-                                     row=number, column="gold")
+                raise ImportRowError(
+                    f"code {entry['code']!r} is not in the codebook", row=number, column="gold"
+                )
             pairs.add((entry["code"], entry.get("polarity")))
         found.append(GoldText(item.id, item.text, frozenset(pairs)))
     ids = [g.id for g in found]

@@ -76,8 +76,14 @@ class Ranker:
         similarity = linear_kernel(self._vectorizer.transform([passage]), self._profiles)[0]
         patterns = self._pattern_scores(passage)
         scored = [
-            (code, round(SIMILARITY_WEIGHT * float(sim)
-                         + (1 - SIMILARITY_WEIGHT) * patterns.get(code, 0.0), 3))
+            (
+                code,
+                round(
+                    SIMILARITY_WEIGHT * float(sim)
+                    + (1 - SIMILARITY_WEIGHT) * patterns.get(code, 0.0),
+                    3,
+                ),
+            )
             for code, sim in zip(self.leaves, similarity, strict=True)
         ]
         order = {code: i for i, code in enumerate(self.leaves)}

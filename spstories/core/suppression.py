@@ -1,6 +1,6 @@
 """Small-number suppression for published counts (pure).
 
-Rule (documented in docs/dashboard.md): a count of 1 to ``threshold - 1`` people is shown as
+Rule: a count of 1 to ``threshold - 1`` people is shown as
 ``<threshold`` (e.g. ``<5``), because small groups can identify people. Zero is shown: it says
 nobody, and hiding it would hide gaps in a service. Statistics about fewer than ``threshold``
 clients (means, intervals, shares) are withheld too.

@@ -20,6 +20,7 @@ from spstories.core.nlp.pipeline import build_nlp
 from spstories.core.nlp.sentences import trim
 from spstories.core.tags import Polarity, Tag
 
+_POLARITY: dict[str | None, Polarity] = {p.value: p for p in Polarity}
 # Chosen on the development set (docs/tagger.md): below it precision falls faster than
 # recall rises, and precision matters more for the counts shown to commissioners.
 DEFAULT_MIN_SCORE = 0.5
@@ -51,15 +52,17 @@ class RuleTagger:
     kind = "rules"
     source = "rule"
 
-    def __init__(self, codebook: Codebook, nlp: Language, *,
-                 min_score: float = DEFAULT_MIN_SCORE) -> None:
+    def __init__(
+        self, codebook: Codebook, nlp: Language, *, min_score: float = DEFAULT_MIN_SCORE
+    ) -> None:
         self.codebook = codebook
         self.nlp = nlp
         self.min_score = min_score
 
     @classmethod
-    def from_codebook(cls, codebook: Codebook, *, base: str | None = None,
-                      min_score: float = DEFAULT_MIN_SCORE) -> RuleTagger:
+    def from_codebook(
+        cls, codebook: Codebook, *, base: str | None = None, min_score: float = DEFAULT_MIN_SCORE
+    ) -> RuleTagger:
         return cls(codebook, build_nlp(codebook, base=base), min_score=min_score)
 
     @property
@@ -106,11 +109,19 @@ class RuleTagger:
             if (s, e, code, pol) in redundant:
                 continue
             s, e = trim(text, s, e)
-            tags.append(Tag(
-                code=code, polarity=Polarity(pol) if pol else None, start=s, end=e,
-                evidence=text[s:e], score=round(score, 3), source=self.source,
-                codebook=self.codebook.id, codebook_version=self.codebook.version,
-            ))
+            tags.append(
+                Tag(
+                    code,
+                    _POLARITY.get(pol),
+                    s,
+                    e,
+                    text[s:e],
+                    round(score, 3),
+                    self.source,
+                    self.codebook.id,
+                    self.codebook.version,
+                )
+            )
         tags.sort(key=lambda t: (-t.score, t.start, t.code))
         return tags
 

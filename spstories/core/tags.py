@@ -46,8 +46,13 @@ class Tag:
     def from_dict(cls, data: dict[str, Any]) -> Tag:
         polarity = data.get("polarity")
         return cls(
-            code=data["code"], polarity=Polarity(polarity) if polarity else None,
-            start=int(data["start"]), end=int(data["end"]), evidence=data["evidence"],
-            score=float(data["score"]), source=data.get("source", "rule"),
-            codebook=data.get("codebook"), codebook_version=data.get("codebook_version"),
+            code=data["code"],
+            polarity=Polarity(polarity) if polarity else None,
+            start=int(data["start"]),
+            end=int(data["end"]),
+            evidence=data["evidence"],
+            score=float(data["score"]),
+            source=data.get("source", "rule"),
+            codebook=data.get("codebook"),
+            codebook_version=data.get("codebook_version"),
         )

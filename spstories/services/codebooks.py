@@ -18,9 +18,16 @@ def stored_version(session: Session, key: str, version: str) -> Codebook | None:
     return session.scalars(stmt).first()
 
 
-def latest_version(session: Session, key: str) -> Codebook | None:
-    stmt = select(Codebook).where(Codebook.key == key).order_by(Codebook.id.desc())
-    return session.scalars(stmt).first()
+DRAFT_MARK = "-draft"
+
+
+def latest_version(session: Session, key: str, *, drafts: bool = False) -> Codebook | None:
+    """The newest stored version; draft versions (e.g. from a promoted topic) only if asked,
+    so an unreviewed draft never becomes the codebook the app tags with."""
+    stmt = select(Codebook).where(Codebook.key == key)
+    if not drafts:
+        stmt = stmt.where(~Codebook.version.contains(DRAFT_MARK))
+    return session.scalars(stmt.order_by(Codebook.id.desc())).first()
 
 
 def sync_codebook(session: Session, spec: CodebookSpec, source_yaml: str) -> tuple[Codebook, bool]:

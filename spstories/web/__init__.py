@@ -49,6 +49,8 @@ def create_app(
         home,
         imports,
         jobs,
+        research,
+        topics,
     )
 
     for module in (
@@ -62,6 +64,8 @@ def create_app(
         imports,
         jobs,
         dashboard,
+        research,
+        topics,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)

@@ -92,5 +92,5 @@ def test_source_paths_cannot_escape_the_archive():
 def test_not_a_zip_and_missing_project_are_explained():
     with pytest.raises(refiqda.RefiQdaError, match="zip"):
         refiqda.read_qdpx(b"hello")
-    with pytest.raises(refiqda.RefiQdaError, match="project.qde"):
+    with pytest.raises(refiqda.RefiQdaError, match=r"project\.qde"):
         refiqda.read_qdpx(_zip({"other.txt": b"x"}))

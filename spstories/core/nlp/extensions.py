@@ -26,7 +26,8 @@ class Match(NamedTuple):
 
 
 class Evidence(NamedTuple):
-    """A match judged by the polarity reader; ``sent_start``/``sent_end`` are characters."""
+    """A match judged by the polarity reader: ``start``/``end`` are the match's tokens,
+    ``sent_start``/``sent_end`` the characters of its sentence (the evidence quote)."""
 
     code: str
     polarity: str | None

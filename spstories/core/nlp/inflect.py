@@ -81,9 +81,7 @@ def comparative_forms(word: str) -> frozenset[str]:
         return frozenset()
     # Irregular comparatives ("worse", "better") are the exceptions that are not superlatives.
     irregular = {form for form in exc.get(f"adj:{word}", set()) if not form.endswith("st")}
-    regular = {
-        form for form in word_forms(word) if form != word and form.endswith("er")
-    }
+    regular = {form for form in word_forms(word) if form != word and form.endswith("er")}
     return frozenset(irregular | regular)
 
 

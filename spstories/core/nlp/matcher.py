@@ -30,8 +30,14 @@ class CodebookMatcher:
     """Writes ``doc._.sp_matches`` (list of Match) and, when ``spans_key`` is set,
     ``doc.spans[spans_key]`` too (off by default: building Span groups costs time)."""
 
-    def __init__(self, nlp: Language, name: str = "sp_codebook_matcher", *,
-                 spans_key: str | None = None, max_gap: int = MAX_GAP) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "sp_codebook_matcher",
+        *,
+        spans_key: str | None = None,
+        max_gap: int = MAX_GAP,
+    ) -> None:
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
@@ -61,8 +67,15 @@ class CodebookMatcher:
                 raise ValueError(f"pattern {pattern.get('id')!r}: {problem}")
             self.patterns.append(pattern)
             self._by_id[pattern["id"]] = pattern
-            record = Match(pattern["code"], pattern["role"], 0, 0, pattern["id"],
-                           float(pattern["weight"]), bool(pattern["comparative"]))
+            record = Match(
+                pattern["code"],
+                pattern["role"],
+                0,
+                0,
+                pattern["id"],
+                float(pattern["weight"]),
+                bool(pattern["comparative"]),
+            )
             segments = [list(self.nlp.tokenizer.pipe(v)) for v in pattern["segments"]]
             # Only the rarest-looking segment goes to the PhraseMatcher; the others are
             # checked around its hits ("refer * to": finding every "to" costs time).
@@ -72,8 +85,13 @@ class CodebookMatcher:
             others = [{tuple(t.lower for t in doc) for doc in seg} for seg in segments]
             self._keys[strings[key]] = (record, anchor, others if len(segments) > 1 else None)
 
-    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None,
-                   patterns: Iterable[dict[str, Any]] | None = None) -> None:
+    def initialize(
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        patterns: Iterable[dict[str, Any]] | None = None,
+    ) -> None:
         """Clear, then add ``patterns`` (idempotent, as spaCy's SpanRuler)."""
         self.clear()
         if patterns is not None:
@@ -91,8 +109,7 @@ class CodebookMatcher:
             record, anchor, segments = self._keys[key]
             if segments is None:
                 code, role, _, _, pattern_id, weight, comparative = record
-                found.append(new(Match, (code, role, start, end, pattern_id, weight,
-                                         comparative)))
+                found.append(new(Match, (code, role, start, end, pattern_id, weight, comparative)))
                 continue
             if lower is None:
                 lower = doc.to_array(LOWER).tolist()
@@ -107,19 +124,35 @@ class CodebookMatcher:
             ]
         return doc
 
-    def _extend(self, segments: list[set[tuple[int, ...]]], anchor: int, lower: list[int],
-                start: int, end: int) -> list[tuple[int, int]]:
+    def _extend(
+        self,
+        segments: list[set[tuple[int, ...]]],
+        anchor: int,
+        lower: list[int],
+        start: int,
+        end: int,
+    ) -> list[tuple[int, int]]:
         """Grow an anchor hit into whole matches: each other segment must follow (or
         precede) the previous one with at most ``max_gap`` tokens between."""
         spans = [(start, end)]
         for i in range(anchor + 1, len(segments)):
             lengths = {len(v) for v in segments[i]}
-            spans = [(s, p + n) for s, e in spans for p in range(e, e + self.max_gap + 1)
-                     for n in lengths if tuple(lower[p : p + n]) in segments[i]]
+            spans = [
+                (s, p + n)
+                for s, e in spans
+                for p in range(e, e + self.max_gap + 1)
+                for n in lengths
+                if tuple(lower[p : p + n]) in segments[i]
+            ]
         for i in range(anchor - 1, -1, -1):
             lengths = {len(v) for v in segments[i]}
-            spans = [(q - n, e) for s, e in spans for q in range(s - self.max_gap, s + 1)
-                     for n in lengths if q - n >= 0 and tuple(lower[q - n : q]) in segments[i]]
+            spans = [
+                (q - n, e)
+                for s, e in spans
+                for q in range(s - self.max_gap, s + 1)
+                for n in lengths
+                if q - n >= 0 and tuple(lower[q - n : q]) in segments[i]
+            ]
         return spans
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -136,8 +169,31 @@ class CodebookMatcher:
         return self
 
 
-_COMMON = frozenset({"to", "in", "on", "for", "with", "me", "my", "up", "the", "a", "of",
-                     "at", "and", "him", "her", "us", "them", "it", "be", "get", "go"})
+_COMMON = frozenset(
+    {
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "me",
+        "my",
+        "up",
+        "the",
+        "a",
+        "of",
+        "at",
+        "and",
+        "him",
+        "her",
+        "us",
+        "them",
+        "it",
+        "be",
+        "get",
+        "go",
+    }
+)
 
 
 def _rarity(variants: list[str]) -> int:
@@ -169,6 +225,7 @@ def _drop_contained(matches: list[Match]) -> list[Match]:
     assigns=["doc.spans", "doc._.sp_matches"],
     default_config={"spans_key": None, "max_gap": MAX_GAP},
 )
-def make_codebook_matcher(nlp: Language, name: str, spans_key: str | None, max_gap: int
-                          ) -> CodebookMatcher:
+def make_codebook_matcher(
+    nlp: Language, name: str, spans_key: str | None, max_gap: int
+) -> CodebookMatcher:
     return CodebookMatcher(nlp, name, spans_key=spans_key, max_gap=max_gap)

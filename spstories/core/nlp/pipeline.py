@@ -29,10 +29,15 @@ def codebook_patterns(codebook: Codebook) -> list[dict[str, Any]]:
     compiled = []
     for code in codebook.codes:
         for i, pattern in enumerate(code.patterns):
-            compiled.extend(compile_phrase(
-                pattern.phrase, key=f"{code.id}#{i}", code=code.id, role=pattern.role,
-                weight=pattern.weight,
-            ))
+            compiled.extend(
+                compile_phrase(
+                    pattern.phrase,
+                    key=f"{code.id}#{i}",
+                    code=code.id,
+                    role=pattern.role,
+                    weight=pattern.weight,
+                )
+            )
     return compiled
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import srsly
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -30,20 +30,27 @@ from spstories.core.nlp.verdict import Cue, DocCues, SentenceCues, judge
 class PolarityReader:
     """Writes ``doc._.sp_evidence``: one Evidence per match that reports an outcome."""
 
-    def __init__(self, nlp: Language, name: str = "sp_polarity", *,
-                 cues: dict[str, list[str]] | None = None, polar: bool = True) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str = "sp_polarity",
+        *,
+        cues: dict[str, list[str]] | None = None,
+        polar: bool = True,
+    ) -> None:
         self.nlp = nlp
         self.name = name
         self.polar = polar
         self.set_cues(cues or DEFAULT_CUES)
 
     def set_cues(self, cues: dict[str, list[str]]) -> None:
-        """Compile cue phrases into a PhraseMatcher over LOWER (run only on docs with a
-        codebook match), and single-word classes into one hash lookup."""
+        """Compile cue phrases and single-word classes into one PhraseMatcher over LOWER
+        (run only on docs with a codebook match)."""
         unknown = set(cues) - set(DEFAULT_CUES)
         if unknown:
-            raise ValueError(f"unknown cue categories {sorted(unknown)}; "
-                             f"expected some of {sorted(DEFAULT_CUES)}")
+            raise ValueError(
+                f"unknown cue categories {sorted(unknown)}; expected some of {sorted(DEFAULT_CUES)}"
+            )
         self.cues = {category: list(phrases) for category, phrases in cues.items()}
         vocab = self.nlp.vocab
         table: dict[tuple[str, ...], set[str]] = {}
@@ -54,42 +61,27 @@ class PolarityReader:
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
         classes: dict[tuple[str, ...], set[str]] = {}
-        punctuation: dict[int, set[str]] = {}
-        for word_class, words in {**WORD_CLASSES, "terminal": TERMINALS}.items():
+        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS}
+        for word_class, words in word_classes.items():
             for word in words:
-                if word.isalpha() or word in ("'d", "'ll"):
-                    classes.setdefault((word,), set()).add(word_class)
-                else:
-                    punctuation.setdefault(vocab.strings.add(word), set()).add(word_class)
-        self._punctuation = {key: frozenset(value) for key, value in punctuation.items()}
-        self._closers = frozenset(vocab.strings.add(word) for word in CLOSERS)
+                classes.setdefault((word,), set()).add(word_class)
         # One PhraseMatcher finds cue phrases and classed words alike, in C; Python only
-        # sees the hits. A key may be both ("never" is a negation and a class).
+        # sees the hits. A key may be both ("never" is a negation and a class). (A dict
+        # lookup per token over the LOWER column was measured slower.)
         self._matcher = PhraseMatcher(vocab, attr="LOWER")
         self._kinds: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         for words in table.keys() | classes.keys():
             key = " ".join(words)
             self._matcher.add(key, [Doc(vocab, words=list(words))])
-            self._kinds[vocab.strings[key]] = (frozenset(table.get(words, ())),
-                                               frozenset(classes.get(words, ())))
+            self._kinds[vocab.strings[key]] = (
+                frozenset(table.get(words, ())),
+                frozenset(classes.get(words, ())),
+            )
 
     def read_doc(self, doc: Doc) -> tuple[DocCues, list[int]]:
-        """The doc's cues and word classes, and its sentence starts."""
+        """The doc's cues (at each position the longest phrase, then past it), its word
+        classes and its sentence starts."""
         positions: dict[str, list[int]] = {}
-        # Punctuation and whitespace from one array: a few tokens, no matcher hits.
-        array = doc.to_array([LOWER, IS_PUNCT, IS_SPACE])
-        spaces, closers = [], set()
-        punctuation, closer_keys = self._punctuation, self._closers
-        for i in np.flatnonzero(array[:, 1] | array[:, 2]).tolist():
-            key = int(array[i, 0])
-            if key in punctuation:
-                for word_class in punctuation[key]:
-                    positions.setdefault(word_class, []).append(i)
-            elif key in closer_keys:
-                closers.add(i)
-            elif array[i, 2]:
-                spaces.append(i)
-        starts = sentence_starts(doc, positions.get("terminal", []), closers, spaces)
         hits = []
         kinds = self._kinds
         for key, start, end in self._matcher(doc):
@@ -100,11 +92,16 @@ class PolarityReader:
                 hits.append((start, -end, categories))
         for found in positions.values():
             found.sort()
+        # Whitespace tokens are rare; numpy finds them without a Python pass.
+        spaces = np.flatnonzero(doc.to_array(IS_SPACE)).tolist()
+        starts = sentence_starts(
+            doc, positions.get("terminal", []), set(positions.get("closer", ())), spaces
+        )
         cues: list[Cue] = []
         taken = 0
         hits.sort()
         for start, neg_end, categories in hits:
-            if start >= taken:  # at each position the longest phrase, then past it
+            if start >= taken:
                 cues.append(Cue(categories, start, -neg_end))
                 taken = -neg_end
         breaks = positions.get("clause", []) + [
@@ -126,16 +123,16 @@ class PolarityReader:
         by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
             by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
+
         def words(i: int) -> str:
             return doc[i].lower_
 
-        array = doc.to_array([IDX, LENGTH])
-        idx, length = array[:, 0].tolist(), array[:, 1].tolist()
         evidence = []
         for (start, end), in_sentence in by_sentence.items():
-            sentence = SentenceCues(start, end, found, [(m.start, m.end) for m in in_sentence],
-                                    words)
-            sent_start, sent_end = idx[start], idx[end - 1] + length[end - 1]
+            sentence = SentenceCues(
+                start, end, found, [(m.start, m.end) for m in in_sentence], words
+            )
+            chars: tuple[int, int] | None = None
             for match in in_sentence:
                 if self.polar:
                     verdict = judge(match, sentence)
@@ -144,11 +141,22 @@ class PolarityReader:
                     polarity, score, cue = verdict
                 else:  # codes without direction: every match is evidence
                     polarity, score, cue = None, match.weight, "term"
-                evidence.append(Evidence(
-                    match.code, polarity, idx[match.start],
-                    idx[match.end - 1] + length[match.end - 1], sent_start, sent_end,
-                    score, cue, match.pattern_id,
-                ))
+                if chars is None:
+                    last = doc[end - 1]
+                    chars = doc[start].idx, last.idx + len(last)
+                evidence.append(
+                    Evidence(
+                        match.code,
+                        polarity,
+                        match.start,
+                        match.end,
+                        chars[0],
+                        chars[1],
+                        score,
+                        cue,
+                        match.pattern_id,
+                    )
+                )
         doc._.sp_evidence = evidence
         return doc
 
@@ -170,6 +178,7 @@ class PolarityReader:
     requires=["doc._.sp_matches"],
     default_config={"cues": None, "polar": True},
 )
-def make_polarity_reader(nlp: Language, name: str, cues: dict[str, Any] | None, polar: bool
-                         ) -> PolarityReader:
+def make_polarity_reader(
+    nlp: Language, name: str, cues: dict[str, Any] | None, polar: bool
+) -> PolarityReader:
     return PolarityReader(nlp, name, cues=cues, polar=polar)

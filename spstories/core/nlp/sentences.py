@@ -26,6 +26,8 @@ _TRAIL = re.compile(r"(?:\s|&nbsp;)+$")
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink [start, end) past leading list markers and surrounding space."""
+    if start < end and text[start].isalnum() and not text[end - 1].isspace():
+        return start, end  # the common case, without a regular expression
     lead = _LEAD.match(text, start, end)
     if lead:
         start = lead.end()
@@ -35,8 +37,9 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, max(start, end)
 
 
-def sentence_starts(doc: Doc, terminals: list[int], closers: set[int], spaces: list[int]
-                    ) -> list[int]:
+def sentence_starts(
+    doc: Doc, terminals: list[int], closers: set[int], spaces: list[int]
+) -> list[int]:
     """Token offsets where sentences start, from the positions of terminal punctuation,
     closing quotes/brackets and whitespace tokens."""
     n = len(doc)

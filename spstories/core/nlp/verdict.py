@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from spstories.core.nlp.cues import SUBJECTS
-
 from spstories.core.nlp.extensions import Match
 
 WINDOW_BEFORE = 5
@@ -41,10 +40,16 @@ WINDOW_TAKING_PART = 7  # programme names often stand between "enjoyed" and "ses
 NEG_REACH = 3
 HYPOTHETICAL_REACH = 12
 EVENT_ROLES = frozenset({"improved", "worsened", "unchanged"})
-_STATE_CHANGE = frozenset({"up", "down", "good", "bad", "cause", "help", "still", "not_yet",
-                           "difficulty"})
+_STATE_CHANGE = frozenset(
+    {"up", "down", "good", "bad", "cause", "help", "still", "not_yet", "difficulty"}
+)
 _ACTIVITY_CHANGE = frozenset({"participation", "still", "not_yet", "difficulty"})
 _AFTER_OK = frozenset({"up", "down", "good", "bad", "still"})
+_AFTER_CUES = _AFTER_OK | {"participation"}
+_MORE_LESS = frozenset({"up", "down"})
+_STOP = frozenset({"down", "no_longer"})
+_BACKGROUND = frozenset({"background", "difficulty"})
+_HELPFUL = frozenset({"help", "good"})
 # Categories without which a state or an activity cannot be an outcome.
 _STATE_ANY = _STATE_CHANGE | {"no_longer", "used_to", "negation", "now"}
 _ACTIVITY_ANY = _ACTIVITY_CHANGE | {"no_longer", "used_to", "up", "down"}
@@ -74,39 +79,45 @@ class DocCues:
         self.cue_starts.extend(c.start for c in self.cues)
 
 
-@dataclass(slots=True)
 class SentenceCues:
     """One sentence of a doc as the rules see it, with the codebook matches in it."""
 
-    start: int
-    end: int
-    doc: DocCues
-    terms: list[tuple[int, int]] = field(default_factory=list)
-    words: Callable[[int], str] = str  # token offset -> lower-case word, read lazily
-    cues: list[Cue] = field(init=False)
-    present: frozenset[str] = field(init=False)  # every cue category in the sentence
-    _after_would: int | None = -1
+    __slots__ = ("_after_would", "cues", "doc", "end", "present", "start", "terms", "words")
 
-    def __post_init__(self) -> None:
-        starts = self.doc.cue_starts
-        found = self.doc.cues[bisect_left(starts, self.start):bisect_left(starts, self.end)]
-        self.cues = [c for c in found if c.end <= self.end]
-        self.present = frozenset().union(*(c.categories for c in self.cues))
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        doc: DocCues,
+        terms: list[tuple[int, int]] | None = None,
+        words: Callable[[int], str] = str,
+    ) -> None:
+        self.start, self.end, self.doc = start, end, doc
+        self.terms = terms or []
+        self.words = words  # token offset -> lower-case word, read lazily
+        starts = doc.cue_starts
+        found = doc.cues[bisect_left(starts, start) : bisect_left(starts, end)]
+        self.cues = [c for c in found if c.end <= end]
+        present: set[str] = set()
+        for c in self.cues:
+            present |= c.categories
+        self.present = present  # every cue category in the sentence
+        self._after_would: int | None = -1
 
     def at(self, word_class: str, start: int, end: int) -> list[int]:
         """Positions of words of ``word_class`` in [start, end)."""
         found = self.doc.positions.get(word_class)
         if not found:
             return []
-        return found[bisect_left(found, start):bisect_left(found, end)]
+        return found[bisect_left(found, start) : bisect_left(found, end)]
 
     def has(self, i: int, word_class: str) -> bool:
         return bool(self.at(word_class, i, i + 1))
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         breaks = self.doc.breaks
-        before = breaks[bisect_left(breaks, self.start):bisect_left(breaks, start)]
-        after = breaks[bisect_left(breaks, end):bisect_left(breaks, self.end)]
+        before = breaks[bisect_left(breaks, self.start) : bisect_left(breaks, start)]
+        after = breaks[bisect_left(breaks, end) : bisect_left(breaks, self.end)]
         return (before[-1] + 1 if before else self.start), (after[0] if after else self.end)
 
     def scope_start(self, start: int) -> int:
@@ -141,109 +152,137 @@ def _polarity(direction: int, valence: int) -> str:
     return "improved" if direction * valence > 0 else "worsened"
 
 
-def _hypothetical(match: Match, sc: SentenceCues, outside: list[Cue], clause: list[Cue],
-                  ce: int) -> bool:
-    scope = sc.scope_start(match.start)
-    now = any(c.is_("now") for c in clause)
-    for c in outside:
-        if scope <= c.start and c.end <= match.start:
-            if c.is_("hypothetical") or (c.is_("modal") and not now):
-                return True
-    return bool(sc.at("modal", match.end, ce))
-
-
 def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     """(polarity, score, cue) for a match in its sentence, or None if no outcome."""
     w = match.weight
+    ms, me = match.start, match.end
     after_would = sc.counterfactual_end()
-    if after_would is not None and match.start >= after_would:
+    if after_would is not None and ms >= after_would:
         return "improved", 0.7 * w, "counterfactual"
     role = match.role
+    present = sc.present
     # Most matches in running text meet no cue that could make them an outcome.
     if role == "activity":
-        if not sc.present & _ACTIVITY_ANY:
+        if not present & _ACTIVITY_ANY:
             return None
-    elif role not in EVENT_ROLES and not match.comparative and not (
-            sc.present & _STATE_ANY or sc.at("never", sc.start, match.start)):
+    elif (
+        role not in EVENT_ROLES
+        and not match.comparative
+        and not (present & _STATE_ANY or sc.at("never", sc.start, ms))
+    ):
         return None
-    cues = sc.cues
-    outside = [c for c in cues if c.end <= match.start or c.start >= match.end]
-    cs, ce = sc.clause(match.start, match.end)
-    clause = [c for c in outside if cs <= c.start and c.end <= ce]
-    if _hypothetical(match, sc, outside, clause, ce):
-        return None
-    before = [c for c in clause if c.end <= match.start]
-    after = [c for c in clause if c.start >= match.end]
-    near_before = [c for c in before if match.start - c.end < WINDOW_BEFORE]
-    near_after = [c for c in after if c.start - match.end < WINDOW_AFTER]
-    negations = [c for c in near_before if c.is_("negation")]
-    if match.role in EVENT_ROLES:
-        return _event(match, near_before + near_after, bool(negations))
-    valence = -1 if match.role == "negative" else 1
-    activity = match.role == "activity"
 
-    for c in near_before + near_after:
-        gap = (c.end, match.start) if c.end <= match.start else (match.end, c.start)
-        if c.is_("no_longer") and not sc.term_between(*gap):
+    # One pass over the sentence's cues: the clause's cues before and after the match.
+    cs, ce = sc.clause(ms, me)
+    scope = sc.scope_start(ms)
+    before: list[Cue] = []  # nearest first
+    after: list[Cue] = []  # nearest first
+    wish = modal = now = False
+    for c in sc.cues:
+        categories, start, end = c
+        if end <= ms:
+            if start >= scope:
+                wish = wish or "hypothetical" in categories
+                modal = modal or "modal" in categories
+            if start >= cs:
+                before.append(c)
+                now = now or "now" in categories
+        elif start >= me and end <= ce:
+            after.append(c)
+            now = now or "now" in categories
+    if wish or (modal and not now) or sc.at("modal", me, ce):
+        return None
+    before.reverse()
+    negations = [c for c in before if ms - c.end < WINDOW_BEFORE and "negation" in c[0]]
+    if role in EVENT_ROLES:
+        near = [c for c in before if ms - c.end < WINDOW_BEFORE]
+        near += [c for c in after if c.start - me < WINDOW_AFTER]
+        return _event(match, near, bool(negations))
+    valence = -1 if role == "negative" else 1
+    activity = role == "activity"
+
+    for c in before:
+        if ms - c.end >= WINDOW_BEFORE:
+            break
+        if "no_longer" in c[0] and not sc.term_between(c.end, ms):
             return _polarity(-1, valence), 0.85 * w, "no longer"
-    for c in near_before:
-        if c.is_("used_to"):  # "got used to" is an ignored phrase, not this cue
+        if "used_to" in c[0]:  # "got used to" is an ignored phrase, not this cue
             return _polarity(-1, valence), 0.85 * w, "used to"
+    for c in after:
+        if c.start - me >= WINDOW_AFTER:
+            break
+        if "no_longer" in c[0] and not sc.term_between(me, c.start):
+            return _polarity(-1, valence), 0.85 * w, "no longer"
     if not activity and _never_so(match, sc):
         return _polarity(1, valence), 0.85 * w, "never so"
     if match.comparative and not negations:
         return _polarity(1, valence), 0.85 * w, "comparative"
 
-    wanted = _ACTIVITY_CHANGE if activity else _STATE_CHANGE
-    reach = WINDOW_TAKING_PART if activity else WINDOW_BEFORE
-    candidates = [(match.start - c.end, 0, c) for c in before
-                  if c.categories & wanted and match.start - c.end < reach]
-    candidates += [(c.start - match.end, 1, c) for c in near_after
-                   if not sc.subject_between(match.end, c.start) and (
-                       c.categories & wanted & (_AFTER_OK | {"participation"})
-                       or (activity and c.categories & {"up", "down"}
-                           and c.start - match.end < 2))]  # "socialises more"
-    if candidates:
-        _, _, cue = min(candidates, key=lambda item: (item[0], item[1]))
-        negated = any(
-            n.is_("negation") and (
-                (cue.start - NEG_REACH <= n.start < cue.start and n.start >= cs)
-                or (cue.start >= match.end and match.end <= n.start < cue.start)
-            )
-            for n in clause
-        ) or (cue.end <= match.start and bool(negations))
-        if cue.is_("difficulty"):  # a need, unless "still" says it persists
-            if any(c.is_("still") for c in clause):
+    cue = _nearest_change(match, sc, before, after, activity)
+    if cue is not None:
+        if "difficulty" in cue[0]:  # a need, unless "still" says it persists
+            if any("still" in c[0] for c in before + after):
                 return "unchanged", 0.7 * w, "still+difficulty"
             return None
-        stopped = any(c.categories & {"down", "no_longer"} and 0 <= cue.start - c.end < 2
-                      for c in clause)
+        if cue.end <= ms:
+            negated = bool(negations) or any(
+                "negation" in n[0] and cue.start - NEG_REACH <= n.start < cue.start for n in before
+            )
+        else:
+            negated = any("negation" in n[0] and n.start < cue.start for n in after)
+        stopped = any(c[0] & _STOP and 0 <= cue.start - c.end < 2 for c in before + after)
         return _from_cue(cue, valence, activity, negated, w, stopped)
     if activity:
         return None
 
     if negations:
-        first = max(n.start for n in negations)
-        if sc.term_between(first, match.start):  # "not so worried about money"
+        first = negations[0].start
+        if sc.term_between(first, ms):  # "not so worried about money"
             return None
-        degree = bool(sc.at("not_degree", first, match.start))
-        if degree or any(c.is_("now") for c in clause):
+        if sc.at("not_degree", first, ms) or now:
             return _polarity(-1, valence), 0.75 * w, "not any more"
         return None
-    if any(c.is_("background") or c.is_("difficulty") for c in cues):
+    if present & _BACKGROUND:
         return None
     for c in before:
-        if c.categories & {"help", "good"} and not any(
-            n.is_("negation") and c.start - NEG_REACH <= n.start < c.start for n in clause
+        if c[0] & _HELPFUL and not any(
+            "negation" in n[0] and c.start - NEG_REACH <= n.start < c.start for n in before
         ):
             return "improved", 0.6 * w, "helped (clause)"
-    if any(c.is_("now") for c in clause):
+    if now:
         return _polarity(1, valence), 0.55 * w, "now (clause)"
     return None
 
 
+def _nearest_change(
+    match: Match, sc: SentenceCues, before: list[Cue], after: list[Cue], activity: bool
+) -> Cue | None:
+    """The change cue nearest the match: before it (preferred on a tie) within reach,
+    or after it within ``WINDOW_AFTER`` and no pronoun between."""
+    wanted = _ACTIVITY_CHANGE if activity else _STATE_CHANGE
+    reach = WINDOW_TAKING_PART if activity else WINDOW_BEFORE
+    best, distance = None, reach
+    for c in before:
+        gap = match.start - c.end
+        if gap >= distance:
+            break
+        if c[0] & wanted:
+            best, distance = c, gap
+            break
+    for c in after:
+        gap = c.start - match.end
+        if gap >= min(distance, WINDOW_AFTER):
+            break
+        categories = c[0]
+        if (
+            categories & wanted & _AFTER_CUES or (activity and categories & _MORE_LESS and gap < 2)
+        ) and not sc.subject_between(match.end, c.start):  # "socialises more"
+            return c
+    return best
+
+
 def _never_so(match: Match, sc: SentenceCues) -> bool:
-    """"I've never been so lonely": "never" then so/as/this before the state, in a list
+    """ "I've never been so lonely": "never" then so/as/this before the state, in a list
     of states ("never so frightened, scared, lonely") across commas."""
     nevers = sc.at("never", sc.scope_start(match.start), match.start)
     return bool(nevers) and bool(sc.at("never_degree", nevers[0] + 1, match.start))
@@ -260,8 +299,9 @@ def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
     return match.role, 0.8 * w, "event"
 
 
-def _from_cue(cue: Cue, valence: int, activity: bool, negated: bool, w: float,
-              stopped: bool = False) -> Verdict | None:
+def _from_cue(
+    cue: Cue, valence: int, activity: bool, negated: bool, w: float, stopped: bool = False
+) -> Verdict | None:
     label = "+".join(sorted(cue.categories))
     if negated:
         return "unchanged", 0.7 * w, f"not {label}"

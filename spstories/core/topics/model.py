@@ -21,13 +21,14 @@ Progress = Callable[[float, str], None]
 BACKENDS = ("tfidf", "minilm")
 # Domain boilerplate that every narrative shares; left in, it becomes a topic of its own
 # ("the link worker said…") and crowds out the themes.
-DOMAIN_STOP_WORDS = frozenset(
-    "link worker workers lw said says saying told tell tells client clients patient "
-    "patients mr mrs ms miss social prescribing prescriber referral referred service "
-    "services session sessions week weeks really just got get gets lot lots thing things "
-    "also would could able felt feel feels feeling like good great nice help helped "
-    "helping support supported time times day days went going go".split()
-)
+_BOILERPLATE = """
+link worker workers lw said says saying told tell tells client clients patient patients
+mr mrs ms miss social prescribing prescriber referral referred service services session
+sessions week weeks really just got get gets lot lots thing things also would could able
+felt feel feels feeling like good great nice help helped helping support supported time
+times day days went going go
+"""
+DOMAIN_STOP_WORDS = frozenset(_BOILERPLATE.split())
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,9 @@ def fit_topics(texts: Sequence[str], params: TopicParams,
         embedding_model=embedder,
         umap_model=PCA(min(5, embeddings.shape[1]), random_state=params.seed),
         hdbscan_model=clusterer,
-        vectorizer_model=CountVectorizer(stop_words=stop, ngram_range=(1, 2), min_df=2),
+        # Fitted on one joined document per topic, so min_df must stay 1: a distinctive
+        # word is by definition in one topic only.
+        vectorizer_model=CountVectorizer(stop_words=stop, ngram_range=(1, 2)),
         top_n_words=params.top_n_words,
         min_topic_size=params.min_topic_size,
         calculate_probabilities=False,

@@ -22,7 +22,7 @@ THEMES: dict[str, tuple[str, ...]] = {
                 "bread", "oven", "chef"),
 }
 # Shared words every sentence draws on, as real narratives do, plus domain boilerplate.
-FILLER = ("she", "said", "that", "the", "group", "was", "a", "really", "good", "thing",
+FILLER = ("she", "said", "that", "the", "group", "was", "very", "really", "good", "thing",
           "for", "her", "and", "he", "told", "link", "worker", "it", "helped", "each", "week")
 NOISE = ("weather", "yesterday", "appointment", "letter", "phone", "morning", "bus",
          "television", "neighbour", "shopping", "doctor", "holiday", "birthday", "parcel")
@@ -39,7 +39,7 @@ def planted_corpus(n: int = 600, *, seed: int = 0, noise: float = 0.1,
                    themes: Sequence[str] | None = None
                    ) -> tuple[list[SourceText], list[str | None]]:
     """``n`` one-sentence texts dated over 2025, and the planted theme of each (None=noise)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     names = list(themes or THEMES)
     sources, truth = [], []
     for i in range(n):
@@ -62,11 +62,12 @@ def recovered(truth: Sequence[str | None], assignments: Sequence[int],
         found[theme] = None
         share = Counter(a for t, a in zip(truth, assignments, strict=True) if t == theme)
         total = sum(share.values())
-        for topic, count in share.most_common():
-            if topic == -1 or count < total / 2:
-                continue
-            size = sum(1 for a in assignments if a == topic)
-            if count / size >= purity:
-                found[theme] = topic
-            break
+        candidates = [(count, -topic) for topic, count in share.items() if topic != -1]
+        if not candidates:
+            continue
+        count, topic = max(candidates)
+        topic = -topic
+        size = sum(1 for a in assignments if a == topic)
+        if count >= total / 2 and count / size >= purity:
+            found[theme] = topic
     return found

@@ -65,12 +65,9 @@ def summarise(units: Sequence[Unit], fitted: Fitted,
             over_time=dict(sorted(times.items())),
             code_overlap=dict(overlap.most_common()),
         ))
-    # Renumbered largest first so "topic 0" is the biggest, whatever the clusterer said.
-    topics = sorted((s for s in summaries if s.number != OUTLIER), key=lambda s: (-s.size, s.number))
-    renumbered = [TopicSummary(n, s.label, s.terms, s.size, s.representatives, s.over_time,
-                               s.code_overlap) for n, s in enumerate(topics)]
-    return renumbered + [s for s in summaries if s.number == OUTLIER]
-
+    # BERTopic numbers topics largest first; the outliers go last, as a row of their own.
+    summaries.sort(key=lambda s: (s.number == OUTLIER, s.number))
+    return summaries
 
 def months_of(summaries: Sequence[TopicSummary]) -> list[str]:
     """Every month any topic has texts in, in order (the columns of the over-time table)."""

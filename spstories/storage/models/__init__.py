@@ -51,3 +51,7 @@ __all__ += [
     "ResearchProject",
     "Settlement",
 ]
+
+from spstories.storage.models.topics import Topic, TopicRun  # noqa: E402
+
+__all__ += ["Topic", "TopicRun"]

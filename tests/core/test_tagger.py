@@ -1,0 +1,245 @@
+"""The rule tagger: polarity reading, evidence offsets, Markdown, caching, serialization."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import spacy
+
+from spstories.core.codebook import load_codebook_text
+from spstories.core.nlp.inflect import comparative_forms, lemma, word_forms
+from spstories.core.nlp.pipeline import build_nlp
+from spstories.core.tagging import (
+    RuleTagger,
+    Tagger,
+    build_tagger,
+    register_tagger,
+    tagger_kinds,
+)
+from spstories.core.tags import Polarity, Tag
+from spstories.errors import ModelUnavailable
+
+# (text, the (code, polarity) pairs it must carry, codes it must not carry)
+CASES = [
+    ("I no longer feel lonely.", {("loneliness", "improved")}, set()),
+    ("I'm still lonely.", {("loneliness", "unchanged")}, set()),
+    ("I used to be lonely.", {("loneliness", "improved")}, set()),
+    ("I don't feel so alone any more.", {("loneliness", "improved")}, set()),
+    ("Since her husband died she has become very isolated.", {("loneliness", "worsened")}, set()),
+    ("I've never been so lonely in my life.", {("loneliness", "worsened")}, set()),
+    ("I feel more confident.", {("confidence", "improved")}, set()),
+    ("My confidence has really grown.", {("confidence", "improved")}, set()),
+    ("I lost all my confidence after the fall.", {("confidence", "worsened")}, set()),
+    ("I feel less anxious.", {("anxiety", "improved")}, set()),
+    ("My anxiety has got worse.", {("anxiety", "worsened")}, set()),
+    ("I'm not as stressed as I was.", {("anxiety", "improved")}, set()),
+    ("My anxiety is no better.", {("anxiety", "unchanged")}, set()),
+    ("I feel happier than I have for years.", {("wellbeing", "improved")}, set()),
+    ("We lost our home in the spring.", {("housing", "worsened")}, set()),
+    ("She was rehoused in April.", {("housing", "improved")}, set()),
+    ("I've made new friends.", {("connection", "improved")}, set()),
+    ("I didn't make any friends.", {("connection", "unchanged")}, set()),
+    ("I started volunteering at the food bank.", {("volunteering", "improved")}, set()),
+    ("He doesn't go to the day centre any more.", {("engagement", "worsened")}, set()),
+    ("He stopped attending the walking group.", {("engagement", "worsened")}, set()),
+    ("I've started applying for jobs.", {("employment", "improved")}, set()),
+    ("I couldn't have coped without her.", {("control", "improved")}, set()),
+    ("I have been on the waiting list since March.", {("access", "unchanged")}, set()),
+    ("She referred me to the citizens advice bureau.", {("access", "improved")}, set()),
+    (
+        "I ended up in A&E after an overdose.",
+        {("service_use", "worsened"), ("anxiety", "worsened")},
+        set(),
+    ),
+    ("She has cut down her drinking.", {("substance_use", "improved")}, set()),
+    ("I have learnt so much.", {("learning", "improved")}, set()),
+    ("My pain has eased.", {("physical_health", "improved")}, set()),
+    # Needs at referral, wishes, hypotheticals and praise are not outcomes.
+    ("She was referred for loneliness.", set(), {"loneliness"}),
+    ("I was referred because I was lonely.", set(), {"loneliness"}),
+    ("It would be nice to make some friends.", set(), {"connection"}),
+    ("I hope to go back to work next year.", set(), {"employment"}),
+    ("If I feel anxious I ring the helpline.", set(), {"anxiety"}),
+    ("The service can help you with debt and housing.", set(), {"finances", "housing"}),
+    ("The staff were lovely and the service is brilliant.", set(), None),
+    ("He has a learning disability.", set(), {"learning"}),
+    ("She contacted the housing department for me.", set(), {"housing"}),
+    ("I would like to see more activities on the ward.", set(), {"engagement"}),
+]
+
+
+def pairs(tags: list[Tag]) -> set[tuple[str, str]]:
+    return {(t.code, str(t.polarity)) for t in tags}
+
+
+@pytest.mark.parametrize(("text", "wanted", "unwanted"), CASES, ids=[c[0][:40] for c in CASES])
+def test_polarity_cases(tagger, text, wanted, unwanted):
+    tags = tagger.tag(text)
+    assert wanted <= pairs(tags)
+    if unwanted is None:
+        assert tags == []
+    else:
+        assert not {t.code for t in tags} & unwanted
+
+
+def test_tags_carry_evidence_offsets_score_and_codebook(tagger):
+    text = "The group was fun. Since joining I feel far less lonely!  Thanks."
+    (tag,) = [t for t in tagger.tag(text) if t.code == "loneliness"]
+    assert text[tag.start : tag.end] == tag.evidence == "Since joining I feel far less lonely!"
+    assert tag.polarity is Polarity.IMPROVED and 0 < tag.score <= 1 and tag.source == "rule"
+    assert (tag.codebook, tag.codebook_version) == ("sp-outcomes", "1.0.0")
+    assert Tag.from_dict(tag.to_dict()) == tag
+    assert set(tag.to_dict(with_codebook=False)) == {
+        "code",
+        "polarity",
+        "start",
+        "end",
+        "evidence",
+        "score",
+        "source",
+    }
+
+
+def test_tags_are_sorted_by_score_and_one_per_sentence_code_polarity(tagger):
+    text = (
+        "I feel less lonely and less isolated. Now I go out more. "
+        "I'm much more confident and happier."
+    )
+    tags = tagger.tag(text)
+    assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
+    keys = [(t.start, t.code, t.polarity) for t in tags]
+    assert len(keys) == len(set(keys))
+    assert {
+        ("loneliness", "improved"),
+        ("confidence", "improved"),
+        ("wellbeing", "improved"),
+    } <= pairs(tags)
+
+
+def test_markdown_does_not_glue_list_items_or_headings(tagger):
+    text = (
+        "# How it went\n\n- I **no longer** feel lonely\n- I'm still anxious\n"
+        "Overall I made new friends"
+    )
+    tags = tagger.tag(text)
+    found = {(t.code, str(t.polarity)): t for t in tags}
+    assert found[("loneliness", "improved")].evidence == "I **no longer** feel lonely"
+    assert found[("anxiety", "unchanged")].evidence == "I'm still anxious"
+    assert ("anxiety", "improved") not in found  # "no longer" stays in its own item
+    for tag in tags:
+        assert text[tag.start : tag.end] == tag.evidence
+        assert not tag.evidence.startswith(("-", "#", " "))
+
+
+def test_hard_wrapped_sentence_stays_whole(tagger):
+    text = "Before the group I was\nvery lonely, but now I\nfeel much less lonely."
+    (tag,) = [t for t in tagger.tag(text) if t.code == "loneliness"]
+    assert tag.evidence == text
+
+
+def test_tag_many_matches_tag_and_streams(tagger):
+    texts = ["I feel less lonely.", "", "Nothing to see here.", "I've stopped smoking."]
+    assert list(tagger.tag_many(iter(texts))) == [tagger.tag(t) for t in texts]
+
+
+def test_taggers_are_cached_per_codebook_content(outcomes, tagger):
+    assert build_tagger(outcomes) is tagger
+    assert build_tagger(dataclasses.replace(outcomes)) is tagger  # same content digest
+    stricter = build_tagger(outcomes, min_score=0.8)
+    assert stricter is not tagger and stricter.min_score == 0.8
+    assert all(t.score >= 0.8 for t in stricter.tag("I feel much more confident now."))
+    assert isinstance(tagger, Tagger)
+    assert tagger.codebook_id == "sp-outcomes" and tagger.codebook_version == "1.0.0"
+
+
+def test_a_second_kind_of_tagger_plugs_in(outcomes):
+    class Fixed:
+        kind = "fixed"
+
+        def __init__(self, codebook):
+            self.codebook = codebook
+
+        codebook_id = property(lambda self: self.codebook.id)
+        codebook_version = property(lambda self: self.codebook.version)
+
+        def tag(self, text):
+            return []
+
+        def tag_many(self, texts):
+            return iter([[] for _ in texts])
+
+        def rollup(self, code):
+            return code
+
+    register_tagger("fixed", Fixed)
+    try:
+        assert "fixed" in tagger_kinds()
+        built = build_tagger(outcomes, kind="fixed")
+        assert isinstance(built, Fixed) and isinstance(built, Tagger)
+    finally:
+        from spstories.core import tagging
+
+        tagging._FACTORIES.pop("fixed")
+    with pytest.raises(ValueError, match="unknown tagger"):
+        build_tagger(outcomes, kind="fixed")
+
+
+def test_codebook_without_polarity_gives_plain_tags(practice_tagger):
+    tags = practice_tagger.tag("We send our KPIs to the PCN every quarter.")
+    assert tags and all(t.polarity is None for t in tags)
+    assert all(t.to_dict()["polarity"] is None for t in tags)
+
+
+def test_sub_codes_replace_their_parent_in_the_same_sentence():
+    cb = load_codebook_text(
+        """
+id: nested
+version: "2"
+title: Nested
+codes:
+  - id: finances
+    label: Finances
+    definition: Money.
+    patterns:
+      negative: [money worries]
+  - id: finances.debt
+    label: Debt
+    definition: Debt.
+    patterns:
+      negative: [=debt, money worries]
+""",
+        "nested.yaml",
+    )
+    tagger = RuleTagger.from_codebook(cb)
+    tags = tagger.tag("My money worries have gone and my debt is much lower.")
+    assert {t.code for t in tags} == {"finances.debt"}
+    assert tagger.rollup("finances.debt") == "finances"
+
+
+def test_pipeline_round_trips_through_disk(tmp_path, outcomes, tagger):
+    nlp = build_nlp(outcomes)
+    nlp.to_disk(tmp_path / "pipeline")
+    patterns = (tmp_path / "pipeline" / "sp_codebook_matcher" / "patterns.jsonl").read_text()
+    assert '"code": "loneliness"' in patterns or '"code":"loneliness"' in patterns
+    assert (tmp_path / "pipeline" / "sp_polarity" / "cues.json").is_file()
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == ["sp_codebook_matcher", "sp_polarity"]
+    text = "I no longer feel lonely but I'm still anxious. I've made new friends."
+    assert tagger.tags_of(loaded(text), text) == tagger.tag(text)
+
+
+def test_a_missing_trained_pipeline_is_reported_not_downloaded(outcomes):
+    with pytest.raises(ModelUnavailable, match="not installed"):
+        build_nlp(outcomes, base="en_core_web_no_such_model")
+
+
+def test_inflection_comes_from_lookup_tables():
+    assert {"lose", "loses", "losing", "lost"} <= word_forms("lose")
+    assert {"friend", "friends"} <= word_forms("friend")
+    assert "housing" not in word_forms("house") or "house" not in word_forms("housing")
+    assert word_forms("housing") >= {"housing"} and "house" not in word_forms("housing")
+    assert "lonelier" in comparative_forms("lonely")
+    assert "worse" in comparative_forms("bad")
+    assert comparative_forms("anxious") == frozenset()
+    assert lemma("volunteering") == "volunteer"
