@@ -51,8 +51,9 @@ def test_promoting_a_topic_creates_a_new_codebook_version(
                                 "polarity": "improved"})
     assert response.status_code == 302
     db.expire_all()
-    after = latest_version(db, "sp-outcomes")
+    after = latest_version(db, "sp-outcomes", drafts=True)
     assert after.id != before.id and after.version == "1.1.0-draft.1"
+    assert latest_version(db, "sp-outcomes").id == before.id
     assert "shared_interests" in {c.key for c in after.codes}
     assert "Promoted as draft code" in client.get(f"/topics/runs/{run_id}").get_data(as_text=True)
 

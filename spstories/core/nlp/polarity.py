@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import srsly
-from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -23,7 +21,13 @@ from spacy.tokens import Doc
 from spstories.core.nlp.cues import DEFAULT_CUES, WORD_CLASSES
 from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.patterns import expand_segment, parse_phrase
-from spstories.core.nlp.sentences import CLOSERS, TERMINALS, SentenceIndex, sentence_starts
+from spstories.core.nlp.sentences import (
+    CLOSERS,
+    NEWLINES,
+    TERMINALS,
+    SentenceIndex,
+    sentence_starts,
+)
 from spstories.core.nlp.verdict import Cue, DocCues, SentenceCues, judge
 
 
@@ -61,7 +65,8 @@ class PolarityReader:
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
         classes: dict[tuple[str, ...], set[str]] = {}
-        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS}
+        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS,
+                        "space": NEWLINES}
         for word_class, words in word_classes.items():
             for word in words:
                 classes.setdefault((word,), set()).add(word_class)
@@ -82,28 +87,29 @@ class PolarityReader:
         """The doc's cues (at each position the longest phrase, then past it), its word
         classes and its sentence starts."""
         positions: dict[str, list[int]] = {}
-        hits = []
+        cues: list[Cue] = []
+        taken = 0
         kinds = self._kinds
+        # Hits come by start, and at one start shorter before longer: so positions stay
+        # sorted and the longest phrase at a position replaces the shorter one.
         for key, start, end in self._matcher(doc):
             categories, classes = kinds[key]
             for word_class in classes:
                 positions.setdefault(word_class, []).append(start)
-            if categories:
-                hits.append((start, -end, categories))
-        for found in positions.values():
-            found.sort()
-        # Whitespace tokens are rare; numpy finds them without a Python pass.
-        spaces = np.flatnonzero(doc.to_array(IS_SPACE)).tolist()
+            if not categories:
+                continue
+            if cues and cues[-1].start == start:
+                cues[-1] = Cue(categories, start, end)
+                taken = end
+            elif start >= taken:
+                cues.append(Cue(categories, start, end))
+                taken = end
         starts = sentence_starts(
-            doc, positions.get("terminal", []), set(positions.get("closer", ())), spaces
+            doc,
+            positions.get("terminal", []),
+            set(positions.get("closer", ())),
+            positions.get("space", []),
         )
-        cues: list[Cue] = []
-        taken = 0
-        hits.sort()
-        for start, neg_end, categories in hits:
-            if start >= taken:
-                cues.append(Cue(categories, start, -neg_end))
-                taken = -neg_end
         breaks = positions.get("clause", []) + [
             i for i in positions.get("dash", ()) if i and doc[i - 1].whitespace_
         ]

@@ -19,6 +19,14 @@ from spacy.tokens import Doc
 
 TERMINALS = (".", "!", "?", "…", "...", "..", "!!", "!!!", "??", "?!", "!?", "....")
 CLOSERS = ('"', "'", "”", "’", ")", "]", "*", "**", "_")
+# Whitespace tokens that hold a line break, as spaCy's tokenizer makes them (any other
+# whitespace than one space after a word becomes a token of its own).
+NEWLINES = tuple(
+    f"{a}{b}{c}"
+    for a in ("", " ", "  ", "\t")
+    for b in ("\n", "\n\n", "\n\n\n", "\r\n", "\r\n\r\n", "\n \n", "\n  \n")
+    for c in ("", " ", "  ", "   ", "    ", "\t")
+)
 # Markdown block markers and entity debris at the start of a sentence, left out of evidence.
 _LEAD = re.compile(r"(?:(?:[-*+>•]|#{1,6}|\d{1,3}[.)])[ \t]+|&nbsp;\s*|\s+)+")
 _TRAIL = re.compile(r"(?:\s|&nbsp;)+$")
