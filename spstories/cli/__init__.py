@@ -71,6 +71,9 @@ def _register() -> None:
     from spstories.cli.topics import topics
 
     cli.add_command(topics)
+    from spstories.cli.training import train_command
+
+    cli.add_command(train_command)
 
 
 _register()

@@ -22,6 +22,7 @@ from spstories.core.codebook import (
 from spstories.core.evaluation import check_examples, format_report, pairs_from_tags
 from spstories.core.evaluation import evaluate as score
 from spstories.core.io import Format, Split, read_gold, read_texts
+from spstories.core.learning import tagger as _learned  # noqa: F401 - registers model, hybrid
 from spstories.core.ranking import rank
 from spstories.core.tagging import DEFAULT_MIN_SCORE, Tagger, build_tagger, tagger_kinds
 from spstories.errors import SpstoriesError
@@ -79,7 +80,8 @@ tagger_option = click.option(
     type=click.Choice(tagger_kinds()),
     default="rules",
     show_default=True,
-    help="Which tagger: rules (codebook patterns and the polarity reader).",
+    help="Which tagger: rules (codebook patterns and the polarity reader); model (the "
+    "newest model trained with 'spstories train'); hybrid (rules plus the model's tags).",
 )
 min_score_option = click.option(
     "--min-score",

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import yaml
 
@@ -164,7 +164,7 @@ class _Reader:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def fail(self, message: str, code: str | None = None, field: str | None = None) -> None:
+    def fail(self, message: str, code: str | None = None, field: str | None = None) -> NoReturn:
         raise CodebookError(message, path=self.path, code=code, field=field)
 
     def text(self, data: dict[str, Any], key: str, code: str | None, required: bool) -> str:

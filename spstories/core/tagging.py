@@ -58,6 +58,8 @@ class RuleTagger:
         self.codebook = codebook
         self.nlp = nlp
         self.min_score = min_score
+        self._ancestors = {code.id: _ancestors(codebook, code.id) for code in codebook.codes}
+        self._nested = any(code.parent for code in codebook.codes)
 
     @classmethod
     def from_codebook(
@@ -95,14 +97,15 @@ class RuleTagger:
                 continue
             key = (ev.sent_start, ev.sent_end, ev.code, ev.polarity)
             best[key] = max(best.get(key, 0.0), ev.score)
-        # A sub-code found in a sentence makes its ancestors' tags there redundant.
-        redundant = {
-            (s, e, ancestor, pol)
-            for (s, e, code, pol) in best
-            for ancestor in self._ancestors(code)
-        }
         if not best:
             return []
+        # A sub-code found in a sentence makes its ancestors' tags there redundant.
+        ancestors = self._ancestors
+        redundant = (
+            {(s, e, ancestor, pol) for (s, e, code, pol) in best for ancestor in ancestors[code]}
+            if self._nested
+            else set()
+        )
         text = doc.text if text is None else text
         tags = []
         for (s, e, code, pol), score in best.items():
@@ -122,16 +125,22 @@ class RuleTagger:
                     self.codebook.version,
                 )
             )
-        tags.sort(key=lambda t: (-t.score, t.start, t.code))
+        if len(tags) > 1:
+            tags.sort(key=_tag_order)
         return tags
 
-    def _ancestors(self, code: str) -> list[str]:
-        found = []
-        parent = self.codebook.code(code).parent
-        while parent is not None:
-            found.append(parent)
-            parent = self.codebook.code(parent).parent
-        return found
+
+def _tag_order(tag: Tag) -> tuple[float, int, str]:
+    return -tag.score, tag.start, tag.code
+
+
+def _ancestors(codebook: Codebook, code: str) -> tuple[str, ...]:
+    found = []
+    parent = codebook.code(code).parent
+    while parent is not None:
+        found.append(parent)
+        parent = codebook.code(parent).parent
+    return tuple(found)
 
 
 TaggerFactory = Callable[..., Tagger]

@@ -197,3 +197,12 @@ class JobStatus(_Labelled):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+class ReviewDecision(_Labelled):
+    """What a reviewer decided about a machine tag (or that they added a missed one)."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CHANGE = "change"
+    ADD = "add"

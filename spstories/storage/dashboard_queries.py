@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Integer,
     String,
     and_,
@@ -23,8 +25,9 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
+    type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
@@ -181,9 +184,8 @@ def modified_counts(session: Session, cohort: Cohort) -> dict[str, int]:
     return {i: n for i, n in session.execute(stmt)}
 
 
-@dataclass(frozen=True)
-class PairRow:
-    """One client's paired values on one scale."""
+class PairRow(NamedTuple):
+    """One client's paired values on one scale (a tuple: ~100,000 are built per page)."""
 
     client_id: int
     instrument: str
@@ -192,6 +194,66 @@ class PairRow:
     follow_up: float
     group: str | None
     has_case_study: bool
+
+
+# Pairing picks rows by several sort keys at once. Packing the keys into one 64-bit integer
+# lets a plain MIN/MAX in a GROUP BY pick the row (no window function, no sort on SQLite
+# when the index supplies client order), and the response id comes back out of the low bits.
+_ID_BITS = 32  # response ids are below 2**31 (INTEGER primary keys on PostgreSQL)
+_REVIEW_BITS = 14  # review numbers are clamped to 0..16383; real ones are single digits
+_REVIEW_MAX = 2**_REVIEW_BITS - 1
+_ID_MASK = 2**_ID_BITS - 1
+_DAY_SHIFT = _ID_BITS + _REVIEW_BITS  # days since 2000 fit in the remaining 17 signed bits
+
+
+def _big(value: int) -> Any:
+    # A BIGINT literal, so PostgreSQL does the packing arithmetic in 64 bits.
+    return literal(value, BigInteger)
+
+
+def _shift(value: Any, bits: int) -> Any:
+    # PostgreSQL's bigint >> takes an INTEGER shift count.
+    return value.op(">>")(literal(bits, Integer))
+
+
+def _day_number(session: Session, column: Any) -> Any:
+    """Whole days from 2000-01-01 to a DATE column, as an integer, on either database."""
+    if session.get_bind().dialect.name == "sqlite":
+        # julianday() of a date is midnight, i.e. x.5: the difference is an exact integer.
+        return cast(func.julianday(column) - 2451544.5, Integer)
+    return column - literal(date(2000, 1, 1))
+
+
+def _pair_keys(
+    session: Session, cohort: Cohort, instrument: str, scale: str, include_modified: bool
+) -> Any:
+    """Per client, the packed keys of their earliest baseline and latest exit and review.
+
+    One instrument and scale per SELECT: the covering index yields its responses in client
+    order, so the GROUP BY streams on SQLite.
+    """
+    mr, ms = MeasureResponse, MeasureScore
+    days = _day_number(session, mr.administered_on)
+    review = func.coalesce(mr.review_number, 0)
+    review = case((review < 0, 0), (review > _REVIEW_MAX, _REVIEW_MAX), else_=review)
+    baseline_key = days * _big(2**_ID_BITS) + mr.id  # order: date, then id
+    follow_key = days * _big(2**_DAY_SHIFT) + review * _big(2**_ID_BITS) + mr.id  # date, review, id
+    cond: list[Any] = [mr.instrument == instrument, mr.organisation_id.in_(cohort.organisation_ids)]
+    if not include_modified:
+        cond.append(mr.modified == false())
+    return (
+        select(
+            mr.client_id,
+            literal(instrument, String).label("instrument"),
+            literal(scale, String).label("scale"),
+            func.min(case((mr.timepoint == "baseline", baseline_key))).label("b"),
+            func.max(case((mr.timepoint == "exit", follow_key))).label("e"),
+            func.max(case((mr.timepoint == "review", follow_key))).label("v"),
+        )
+        .join(ms, and_(ms.response_id == mr.id, ms.scale == scale))
+        .where(*cond)
+        .group_by(mr.client_id)
+    )
 
 
 def paired_scores(
@@ -204,66 +266,35 @@ def paired_scores(
 
     Same rule as ``core.measures.pair_baseline_follow_up``: follow-up dated after the
     baseline, latest exit preferred, else latest review (higher number on the same day).
+    The latest exit overall is dated after the baseline exactly when any exit is, so the
+    maxima need no second pass; likewise for reviews.
     """
     wanted = list(scales)
+    if not wanted or not cohort.organisation_ids:
+        return []
+    keys = union_all(
+        *(_pair_keys(session, cohort, i, s, include_modified) for i, s in wanted)
+    ).subquery("k")
+    baseline_day = _shift(keys.c.b, _ID_BITS)
+    follow = case(
+        (_shift(keys.c.e, _DAY_SHIFT) > baseline_day, keys.c.e),
+        (_shift(keys.c.v, _DAY_SHIFT) > baseline_day, keys.c.v),
+    )
+    chosen = select(
+        keys.c.client_id, keys.c.instrument, keys.c.scale,
+        keys.c.b.op("&")(_big(_ID_MASK)).label("b_id"),
+        follow.op("&")(_big(_ID_MASK)).label("f_id"),
+    ).where(keys.c.b.is_not(None)).subquery("p")
     c = cohort_subquery(cohort)
-    mr, ms = MeasureResponse, MeasureScore
-    cond: list[Any] = [
-        mr.organisation_id.in_(cohort.organisation_ids),
-        or_(*(and_(mr.instrument == i, ms.scale == s) for i, s in wanted)) if wanted else false(),
-    ]
-    if not include_modified:
-        cond.append(mr.modified == false())
-    r = (
+    b, f = MeasureScore.__table__.alias("b"), MeasureScore.__table__.alias("f")
+    has_cs = exists().where(CaseStudy.client_id == chosen.c.client_id, CaseStudy.status != "draft")
+    stmt = (
         select(
-            mr.client_id, mr.instrument, ms.scale, ms.value, mr.timepoint,
-            mr.administered_on, func.coalesce(mr.review_number, 0).label("review"),
-            mr.id.label("rid"), c.c.grp,
+            chosen.c.client_id, chosen.c.instrument, chosen.c.scale, b.c.value, f.c.value,
+            c.c.grp, type_coerce(has_cs, Boolean),
         )
-        .join(ms, ms.response_id == mr.id)
-        .join(c, c.c.client_id == mr.client_id)
-        .where(*cond)
-        .cte("r")
+        .join(c, c.c.client_id == chosen.c.client_id)
+        .join(b, and_(b.c.response_id == chosen.c.b_id, b.c.scale == chosen.c.scale))
+        .join(f, and_(f.c.response_id == chosen.c.f_id, f.c.scale == chosen.c.scale))
     )
-    key = (r.c.client_id, r.c.instrument, r.c.scale)
-    ranked_b = (
-        select(
-            *key, r.c.value, r.c.administered_on, r.c.grp,
-            func.row_number().over(partition_by=key, order_by=(r.c.administered_on, r.c.rid))
-            .label("rn"),
-        )
-        .where(r.c.timepoint == "baseline")
-        .subquery("rb")
-    )
-    b = select(ranked_b).where(ranked_b.c.rn == 1).subquery("b")
-    same = and_(*(bc == rc for bc, rc in zip((b.c.client_id, b.c.instrument, b.c.scale), key,
-                                             strict=True)))
-    ranked_f = (
-        select(
-            *key, r.c.value,
-            func.row_number().over(
-                partition_by=key,
-                order_by=(
-                    case((r.c.timepoint == "exit", 0), else_=1),
-                    r.c.administered_on.desc(), r.c.review.desc(), r.c.rid.desc(),
-                ),
-            ).label("rn"),
-        )
-        .join(b, and_(same, r.c.administered_on > b.c.administered_on))
-        .where(r.c.timepoint.in_(("exit", "review")))
-        .subquery("rf")
-    )
-    has_cs = exists().where(
-        CaseStudy.client_id == b.c.client_id, CaseStudy.status != "draft"
-    )
-    stmt = select(
-        b.c.client_id, b.c.instrument, b.c.scale, b.c.value, ranked_f.c.value, b.c.grp,
-        has_cs.label("cs"),
-    ).join(
-        ranked_f,
-        and_(
-            ranked_f.c.client_id == b.c.client_id, ranked_f.c.instrument == b.c.instrument,
-            ranked_f.c.scale == b.c.scale, ranked_f.c.rn == 1,
-        ),
-    )
-    return [PairRow(*row[:6], bool(row[6])) for row in session.execute(stmt)]
+    return list(map(PairRow._make, session.execute(stmt)))

@@ -46,6 +46,7 @@ CASES = [
     ("I've started applying for jobs.", {("employment", "improved")}, set()),
     ("I couldn't have coped without her.", {("control", "improved")}, set()),
     ("I have been on the waiting list since March.", {("access", "unchanged")}, set()),
+    ("It was difficult to get an appointment.", {("access", "unchanged")}, set()),
     ("She referred me to the citizens advice bureau.", {("access", "improved")}, set()),
     (
         "I ended up in A&E after an overdose.",
@@ -55,7 +56,17 @@ CASES = [
     ("She has cut down her drinking.", {("substance_use", "improved")}, set()),
     ("I have learnt so much.", {("learning", "improved")}, set()),
     ("My pain has eased.", {("physical_health", "improved")}, set()),
-    # Needs at referral, wishes, hypotheticals and praise are not outcomes.
+    ("She is now off her antidepressants.", {("service_use", "improved")}, set()),
+    ("Her GAD-7 score dropped from 15 to 6.", {("anxiety", "improved")}, set()),
+    ("His WEMWBS score went up from 35 to 48.", {("wellbeing", "improved")}, set()),
+    ("She completed a SWEMWBS at the first appointment.", set(), {"wellbeing"}),
+    ("My blood pressure has come down.", {("physical_health", "improved")}, set()),
+    ("I've been going to the gym twice a week.", {("physical_activity", "improved")}, set()),
+    # Needs at referral, wishes, hypotheticals, treatment and praise are not outcomes.
+    ("I am going to try yoga next week.", set(), {"physical_activity"}),
+    ("The nurse gave me pain relief straight away.", set(), None),
+    ("They gave me painkillers and sent me home.", set(), {"service_use"}),
+    ("The nurse was lovely and put me at ease.", set(), None),
     ("She was referred for loneliness.", set(), {"loneliness"}),
     ("I was referred because I was lonely.", set(), {"loneliness"}),
     ("It would be nice to make some friends.", set(), {"connection"}),
@@ -243,3 +254,19 @@ def test_inflection_comes_from_lookup_tables():
     assert "worse" in comparative_forms("bad")
     assert comparative_forms("anxious") == frozenset()
     assert lemma("volunteering") == "volunteer"
+
+
+def test_the_decision_can_be_read_for_one_match(tagger):
+    """``judge`` works on a Match and the sentence's cues, without the pipeline's
+    matcher: the rules can be checked one by one."""
+    from spstories.core.nlp.extensions import Match
+    from spstories.core.nlp.verdict import judge
+
+    reader = tagger.nlp.get_pipe("sp_polarity")
+    doc = tagger.nlp.make_doc("I no longer feel so lonely.")
+    lonely = Match("loneliness", "negative", 5, 6, "test", 1.0, False)
+    sentence = reader.read_sentence(doc, 0, len(doc))
+    assert sorted(sentence.cues[0].categories) == ["no_longer"]
+    assert judge(lonely, sentence) == ("improved", 0.85, "no longer")
+    friends = Match("connection", "improved", 5, 6, "test", 0.5, False)
+    assert judge(friends, sentence) == ("worsened", 0.35, "no longer")

@@ -65,8 +65,7 @@ class PolarityReader:
                         words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
                         table.setdefault(words, set()).add(category)
         classes: dict[tuple[str, ...], set[str]] = {}
-        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS,
-                        "space": NEWLINES}
+        word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS, "space": NEWLINES}
         for word_class, words in word_classes.items():
             for word in words:
                 classes.setdefault((word,), set()).add(word_class)
@@ -110,10 +109,11 @@ class PolarityReader:
             set(positions.get("closer", ())),
             positions.get("space", []),
         )
-        breaks = positions.get("clause", []) + [
-            i for i in positions.get("dash", ()) if i and doc[i - 1].whitespace_
-        ]
-        return DocCues(cues, sorted(breaks), positions), starts
+        breaks = positions.get("clause", [])
+        if "dash" in positions:  # a spaced dash ("tips - getting back") splits clauses
+            spaced = [i for i in positions["dash"] if i and doc[i - 1].whitespace_]
+            breaks = sorted(breaks + spaced)
+        return DocCues(cues, breaks, positions), starts
 
     def read_sentence(self, doc: Doc, start: int, end: int) -> SentenceCues:
         """The cues of doc[start:end] (reads the whole doc; for tests and inspection)."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from spstories.core.nlp.cues import SUBJECTS
@@ -110,9 +111,6 @@ class SentenceCues:
         if not found:
             return []
         return found[bisect_left(found, start) : bisect_left(found, end)]
-
-    def has(self, i: int, word_class: str) -> bool:
-        return bool(self.at(word_class, i, i + 1))
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         breaks = self.doc.breaks
@@ -292,6 +290,10 @@ def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
     w = match.weight
     if any(c.is_("not_yet") for c in near):
         return "unchanged", 0.7 * w, "not yet"
+    if match.role == "improved" and any(
+        c.is_("difficulty") and 0 <= match.start - c.end < 2 for c in near
+    ):
+        return "unchanged", 0.7 * w, "difficulty"  # "hard to get an appointment"
     if any(c.is_("no_longer") for c in near):
         return ("worsened", 0.7 * w, "no longer") if match.role == "improved" else None
     if negated:
@@ -299,10 +301,15 @@ def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
     return match.role, 0.8 * w, "event"
 
 
+@cache
+def _label(categories: frozenset[str]) -> str:
+    return "+".join(sorted(categories))
+
+
 def _from_cue(
     cue: Cue, valence: int, activity: bool, negated: bool, w: float, stopped: bool = False
 ) -> Verdict | None:
-    label = "+".join(sorted(cue.categories))
+    label = _label(cue.categories)
     if negated:
         return "unchanged", 0.7 * w, f"not {label}"
     if cue.is_("not_yet"):

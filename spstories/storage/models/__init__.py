@@ -55,3 +55,11 @@ __all__ += [
 from spstories.storage.models.topics import Topic, TopicRun  # noqa: E402
 
 __all__ += ["Topic", "TopicRun"]
+
+from spstories.storage.models.reviews import TagReview  # noqa: E402
+
+__all__ += ["TagReview"]
+
+from spstories.storage.models.reports import Report, ReportVersion, StarredQuote  # noqa: E402
+
+__all__ += ["Report", "ReportVersion", "StarredQuote"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spstories.storage.models.base import Base, TimestampMixin
@@ -14,6 +14,11 @@ class MeasureResponse(TimestampMixin, Base):
     """One administration of an instrument (SWEMWBS, ONS4, ...) to one client."""
 
     __tablename__ = "measure_responses"
+    __table_args__ = (
+        # Covers the dashboard's pairing: per instrument, in client order (migration 0003).
+        Index("ix_measure_responses_dashboard", "instrument", "client_id", "timepoint",
+              "administered_on", "modified", "organisation_id", "review_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -42,6 +47,10 @@ class MeasureScore(Base):
     """A computed score on one scale of a response; kept in rows so SQL can aggregate."""
 
     __tablename__ = "measure_scores"
+    __table_args__ = (
+        # The dashboard looks up one scale's value of a response without reading the row.
+        Index("ix_measure_scores_response_scale", "response_id", "scale", "value"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(

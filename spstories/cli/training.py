@@ -1,0 +1,95 @@
+"""``spstories train``: fit the learned tagger of a codebook and write its model card."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from spstories.cli.context import CliContext
+from spstories.cli.tagging import CODEBOOK_HELP
+from spstories.core.codebook import find_codebook, load_codebook
+from spstories.core.learning.data import LabelledText, read_labelled
+from spstories.core.learning.training import train as train_model
+from spstories.core.tagging import build_tagger
+from spstories.services import audit
+from spstories.services.codebooks import stored_version
+from spstories.services.training import models_root, reviewed_units
+
+
+@click.command("train")
+@click.option("--codebook", "codebook_ref", required=True, help=CODEBOOK_HELP)
+@click.option(
+    "--labelled",
+    "labelled_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help='Labelled texts: JSONL of {"id", "text", "gold": [{"code", "polarity"}, ...]}.',
+)
+@click.option(
+    "--reviews/--no-reviews",
+    default=True,
+    show_default=True,
+    help="Also train on tags people confirmed or rejected in the app's database.",
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 20),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (by text) for the model card's figures.",
+)
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write the model (default: models/, env SPSTORIES_MODELS_DIR).",
+)
+@click.pass_obj
+def train_command(
+    ctx: CliContext,
+    codebook_ref: str,
+    labelled_path: str | None,
+    reviews: bool,
+    folds: int,
+    models_dir: str | None,
+) -> None:
+    """Train the learned tagger of a codebook from labelled texts, confirmed tags and the
+    codebook's examples; write models/<codebook>-<version>-<date>/ with MODEL_CARD.md and
+    print the cross-validated figures of baseline, rules, model and hybrid."""
+    spec = load_codebook(find_codebook(codebook_ref))
+    units: list[LabelledText] = read_labelled(labelled_path, spec) if labelled_path else []
+    stored = None
+    if reviews:
+        with ctx.session() as session:
+            stored = stored_version(session, spec.id, spec.version)
+            if stored is not None:
+                units += reviewed_units(session, stored)
+    root = Path(models_dir) if models_dir else models_root()
+
+    def say(fraction: float, message: str) -> None:
+        click.echo(f"[{fraction:4.0%}] {message}", err=True)
+
+    try:
+        result = train_model(spec, units, build_tagger(spec), root, folds=folds, progress=say)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if stored is not None:
+        with ctx.session() as session:
+            audit.record(
+                session,
+                "model.train",
+                obj=stored,
+                model=result.directory.name,
+                units=result.n_units,
+                data_sha256=result.data_sha256,
+            )
+    click.echo(f"Model written to {result.directory}")
+    if result.cv is None:
+        click.echo("No cross-validation: fewer than two labelled texts.", file=sys.stderr)
+        return
+    click.echo(f"{'tagger':<10} {'micro P':>8} {'micro R':>8} {'micro F1':>9} {'macro F1':>9}")
+    for kind, report in result.cv.reports.items():
+        mi, ma = report.micro_pairs, report.macro_pairs
+        click.echo(f"{kind:<10} {mi.precision:8.3f} {mi.recall:8.3f} {mi.f1:9.3f} {ma.f1:9.3f}")

@@ -1,0 +1,154 @@
+"""Saving and loading a fitted ``CodebookClassifier`` without pickle.
+
+A model directory holds ``manifest.json`` (format, codebook, parameters, labels and the
+SHA-256 of every other file), ``vocabulary.json`` (the n-gram vocabularies) and
+``weights.npz`` (IDF, coefficients, intercepts, thresholds), read with
+``allow_pickle=False``. Loading refuses a directory outside the models root, a file whose
+hash differs from the manifest, and anything with unexpected shapes: nothing in a model
+directory is ever executed, and a damaged one is reported instead of half-used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spstories.core.learning.classifier import CodebookClassifier
+from spstories.core.learning.features import NgramSpace
+from spstories.errors import SpstoriesError
+from spstories.paths import MODELS_DIR
+
+FORMAT = "spstories-codebook-classifier/1"
+FILES = ("vocabulary.json", "weights.npz")
+
+
+def models_dir() -> Path:
+    """Where models are written and read: ``SPSTORIES_MODELS_DIR`` or ``models/``."""
+    return Path(os.environ.get("SPSTORIES_MODELS_DIR") or MODELS_DIR)
+
+
+class ModelError(SpstoriesError):
+    """A model directory is missing, damaged or not ours."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def model_dir_name(codebook_id: str, version: str, when: datetime | None = None) -> str:
+    """``<codebook>-<version>-<date>``; the date has seconds so two runs never collide."""
+    stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+    return f"{codebook_id}-{version}-{stamp}"
+
+
+def save_model(model: CodebookClassifier, directory: Path, metadata: dict[str, Any]) -> Path:
+    """Write ``model`` into a new ``directory`` with ``metadata`` in the manifest."""
+    directory.mkdir(parents=True, exist_ok=False)
+    vocab = {space.analyzer: space.vocabulary for space in model.spaces_}
+    (directory / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False))
+    arrays = {f"idf_{space.analyzer}": space.idf for space in model.spaces_}
+    arrays |= {
+        "coef": model.coef_,
+        "intercept": model.intercept_,
+        "thresholds": model.thresholds_,
+        "hybrid_thresholds": model.hybrid_thresholds_,
+    }
+    with (directory / "weights.npz").open("wb") as f:
+        np.savez_compressed(f, **arrays)
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
+    manifest = {
+        "format": FORMAT,
+        **metadata,
+        "params": params,
+        "labels": model.labels_,
+        "spaces": [
+            {"analyzer": s.analyzer, "ngram_range": list(s.ngram_range)} for s in model.spaces_
+        ],
+        "sha256": {name: _sha256(directory / name) for name in FILES},
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return directory
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{directory.name}: no readable manifest.json") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{directory.name}: not a {FORMAT} model")
+    return manifest
+
+
+def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[str, Any]]:
+    """The classifier saved in ``directory`` (which must lie inside ``root``) and its
+    manifest; raises ``ModelError`` on anything unexpected."""
+    directory, root = directory.resolve(), root.resolve()
+    if root not in directory.parents:
+        raise ModelError(f"models are loaded only from {root}")
+    manifest = read_manifest(directory)
+    for name in FILES:
+        path = directory / name
+        if not path.is_file() or _sha256(path) != manifest.get("sha256", {}).get(name):
+            raise ModelError(f"{directory.name}: {name} does not match its manifest hash")
+    vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+    with np.load(directory / "weights.npz", allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
+    try:
+        model = CodebookClassifier(**params)
+        model.labels_ = [str(label) for label in manifest["labels"]]
+        model.spaces_ = [
+            NgramSpace(
+                s["analyzer"],
+                tuple(s["ngram_range"]),
+                vocab[s["analyzer"]],
+                arrays[f"idf_{s['analyzer']}"].astype(np.float64),
+            )
+            for s in manifest["spaces"]
+        ]
+        model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+        model.thresholds_ = arrays["thresholds"]
+        model.hybrid_thresholds_ = arrays["hybrid_thresholds"]
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"{directory.name}: incomplete model ({exc})") from exc
+    n_labels = len(model.labels_)
+    n_features = (
+        sum(len(s.vocabulary) for s in model.spaces_)
+        + n_labels
+        + len({lab.partition("|")[0] for lab in model.labels_})
+    )
+    if model.coef_.shape != (n_labels, n_features) or any(
+        a.shape != (n_labels,)
+        for a in (model.intercept_, model.thresholds_, model.hybrid_thresholds_)
+    ):
+        raise ModelError(f"{directory.name}: weights do not fit the vocabulary and labels")
+    return model, manifest
+
+
+def find_models(root: Path, codebook_id: str) -> list[Path]:
+    """Model directories of a codebook under ``root``, newest first (by trained time)."""
+    if not root.is_dir():
+        return []
+    found = []
+    for path in root.iterdir():
+        if not (path / "manifest.json").is_file():
+            continue
+        try:
+            manifest = read_manifest(path)
+        except ModelError:
+            continue
+        if manifest.get("codebook") == codebook_id:
+            found.append((str(manifest.get("trained_at", "")), path.name, path))
+    return [path for *_, path in sorted(found, reverse=True)]
+
+
+def newest_model(root: Path, codebook_id: str) -> Path | None:
+    models = find_models(root, codebook_id)
+    return models[0] if models else None
