@@ -8,9 +8,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spstories.core.vocabulary import CaseStudyStatus, ConsentLevel, ConsentMethod, Role
+from spstories.core.vocabulary import (
+    CaseStudyStatus,
+    ConsentLevel,
+    ConsentMethod,
+    ReferralSource,
+    Role,
+)
 from spstories.errors import SpstoriesError
 from spstories.services import audit
+from spstories.services.clients import latest_referral
 from spstories.services.tagging import tag_document
 from spstories.storage.models import CaseStudy, Client, Consent, LinkedActivity, User
 from spstories.storage.models.base import utcnow
@@ -34,6 +41,8 @@ class CaseStudyInput:
     organisation_id: int
     title: str = ""
     client_reference: str = ""
+    referral_source: str = ""
+    referral_route: str = ""
     presenting_needs: list[str] = field(default_factory=list)
     needs_notes: str = ""
     what_matters: str = ""
@@ -72,6 +81,8 @@ def _check(
             )
     elif complete:
         errors["client_reference"] = "Enter the client's reference."
+    if data.referral_source and data.referral_source not in {s.value for s in ReferralSource}:
+        errors["referral_source"] = "Choose where the referral came from."
     for i, (provider, activity, _started) in enumerate(data.activities, start=1):
         if bool(provider.strip()) != bool(activity.strip()):
             errors[f"activities-{i - 1}"] = (
@@ -96,6 +107,11 @@ def _apply(case_study: CaseStudy, data: CaseStudyInput, client: Client | None) -
     case_study.organisation_id = data.organisation_id
     case_study.client_id = client.id if client else None
     case_study.title = data.title.strip() or "Untitled draft"
+    referral = latest_referral(client.referrals) if client else None
+    case_study.referral_id = referral.id if referral else None
+    # The route and source default to what the client's referral says.
+    case_study.referral_source = data.referral_source or (referral.source if referral else None)
+    case_study.referral_route = data.referral_route
     case_study.presenting_needs = list(data.presenting_needs)
     case_study.needs_notes = data.needs_notes
     case_study.what_matters = data.what_matters

@@ -157,17 +157,20 @@ def story_polarity(
     session: Session, cohort: Cohort, code_map: Mapping[int, str]
 ) -> dict[int, tuple[int, int]]:
     """client id -> (improved tags, worsened tags), for clients with either."""
-    c = cohort_subquery(cohort)
-    stmt = (
+    # Count per client first (a streaming GROUP BY over ix_tags_dashboard), then keep the
+    # cohort's clients: joining ~50,000 client rows instead of ~300,000 tags.
+    per_client = (
         select(
             Tag.client_id,
             func.sum(case((Tag.polarity == "improved", 1), else_=0)).label("up"),
             func.sum(case((Tag.polarity == "worsened", 1), else_=0)).label("down"),
         )
-        .join(c, c.c.client_id == Tag.client_id)
         .where(*_counted(cohort, code_map), Tag.polarity.in_(("improved", "worsened")))
         .group_by(Tag.client_id)
+        .subquery("pc")
     )
+    c = cohort_subquery(cohort)
+    stmt = select(per_client).join(c, c.c.client_id == per_client.c.client_id)
     return {cid: (int(up), int(down)) for cid, up, down in session.execute(stmt)}
 
 

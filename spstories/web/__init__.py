@@ -49,6 +49,7 @@ def create_app(
         home,
         imports,
         jobs,
+        reports,
         research,
         topics,
     )
@@ -66,6 +67,7 @@ def create_app(
         dashboard,
         research,
         topics,
+        reports,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)

@@ -19,7 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from spstories.core.markdown import render_markdown
-from spstories.core.vocabulary import CaseStudyStatus, ConsentLevel, Role
+from spstories.core.vocabulary import (
+    CaseStudyStatus,
+    ConsentLevel,
+    PresentingNeed,
+    ReferralSource,
+    Role,
+)
 from spstories.services import case_studies as service
 from spstories.services.documents import client_references, document_tags
 from spstories.storage.models import CaseStudy, Client
@@ -198,6 +204,8 @@ def view(case_study_id: int) -> str:
         client=db.get(Client, case_study.client_id) if case_study.client_id else None,
         can_edit=service.can_edit(current_user(), case_study),
         ConsentLevel=ConsentLevel,
+        need_labels=dict(PresentingNeed.choices()),
+        source_labels=dict(ReferralSource.choices()),
     )
 
 

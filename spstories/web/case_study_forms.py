@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from spstories.core.vocabulary import ConsentLevel, ConsentMethod, PresentingNeed
+from spstories.core.vocabulary import ConsentLevel, ConsentMethod, PresentingNeed, ReferralSource
 from spstories.services.case_studies import CaseStudyInput
 from spstories.web.forms import options
 
@@ -48,6 +48,17 @@ class CaseStudyForm(FlaskForm):
         "Title",
         validators=[Length(max=200)],
         description="A short title, e.g. 'Finding a reason to get up'.",
+    )
+    referral_source = SelectField(
+        "Referral source",
+        choices=options([("", "As on the client's referral"), *ReferralSource.choices()]),
+        default="",
+        validate_choice=False,  # the service checks it, and an old draft may have none
+    )
+    referral_route = StringField(
+        "Referral route",
+        validators=[Length(max=500)],
+        description="How the client came to the service, e.g. 'GP practice, after a health check'.",
     )
     presenting_needs = MultiCheckboxField(
         "Presenting needs", choices=options(PresentingNeed.choices())
@@ -80,6 +91,8 @@ class CaseStudyForm(FlaskForm):
             organisation_id=self.organisation_id.data or 0,
             title=self.title.data or "",
             client_reference=self.client_reference.data or "",
+            referral_source=self.referral_source.data or "",
+            referral_route=self.referral_route.data or "",
             presenting_needs=list(self.presenting_needs.data or []),
             needs_notes=self.needs_notes.data or "",
             what_matters=self.what_matters.data or "",

@@ -216,3 +216,23 @@ def test_saves_of_a_new_draft_with_one_key_land_on_one_draft(client, auth, users
         ids.add(response.get_json()["id"])
     assert len(ids) == 1
     assert db.scalars(select(CaseStudy.narrative)).all() == ["third"]
+
+
+def test_referral_source_defaults_from_the_clients_referral(client, auth, users, orgs, db):
+    from datetime import date
+
+    from spstories.storage.models import Referral
+
+    person = Client(organisation_id=orgs["north"].id, reference="N-001")
+    db.add(person)
+    db.flush()
+    db.add(Referral(organisation_id=orgs["north"].id, client_id=person.id,
+                    referred_on=date(2026, 2, 1), source="vcse"))
+    db.commit()
+    auth.login("link_worker@north.test")
+    auth.post("/case-studies/new", _data(orgs, referral_route="Food bank volunteer noticed"))
+    case_study = db.scalars(select(CaseStudy)).one()
+    assert case_study.referral_source == "vcse"
+    assert case_study.referral_id is not None
+    page = client.get(f"/case-studies/{case_study.id}").get_data(as_text=True)
+    assert "VCSE organisation: Food bank volunteer noticed" in page

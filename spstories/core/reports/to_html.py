@@ -61,16 +61,20 @@ def _block(report: Report, b: Block) -> str:
     return ""
 
 
-def to_html(report: Report) -> str:
-    """The report as a complete HTML document (no external resources)."""
+def body_html(report: Report) -> str:
+    """The report's content (no title) with its notes, as an HTML fragment (escaped)."""
     notes = "".join(f'<li id="note-{i}">{escape(n)} <a href="#ref-{i}">↩</a></li>'
                     for i, n in enumerate(report.notes(), 1))
-    subtitle = f'<p class="subtitle">{escape(report.subtitle)}</p>' if report.subtitle else ""
     body = "\n".join(_block(report, b) for b in report.blocks)
+    return f'{body}\n<section class="notes"><h2>Notes</h2><ol>{notes}</ol></section>'
+
+
+def to_html(report: Report) -> str:
+    """The report as a complete HTML document (no external resources)."""
+    subtitle = f'<p class="subtitle">{escape(report.subtitle)}</p>' if report.subtitle else ""
     return (
         '<!doctype html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(report.title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{escape(report.title)}</h1>{subtitle}\n{body}\n"
-        f'<section class="notes"><h2>Notes</h2><ol>{notes}</ol></section></body></html>\n'
+        f"<h1>{escape(report.title)}</h1>{subtitle}\n{body_html(report)}</body></html>\n"
     )

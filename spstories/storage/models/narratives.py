@@ -7,7 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spstories.core.vocabulary import CaseStudyStatus, FeedbackChannel, FeedbackSource
+from spstories.core.vocabulary import (
+    CaseStudyStatus,
+    FeedbackChannel,
+    FeedbackSource,
+    ReferralSource,
+)
 from spstories.storage.models.base import Base, TimestampMixin, one_of, utcnow
 
 
@@ -15,7 +20,10 @@ class CaseStudy(TimestampMixin, Base):
     """A link worker's structured account of one client's journey."""
 
     __tablename__ = "case_studies"
-    __table_args__ = (one_of("status", CaseStudyStatus),)
+    __table_args__ = (
+        one_of("status", CaseStudyStatus),
+        one_of("referral_source", ReferralSource),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(
@@ -32,6 +40,8 @@ class CaseStudy(TimestampMixin, Base):
     # Idempotency key from the editing page: background saves of a new draft that
     # race each other (timer, tab closing) must land on one draft, not several.
     draft_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    referral_source: Mapped[str | None] = mapped_column(String(24))
+    referral_route: Mapped[str | None] = mapped_column(Text)
     presenting_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_notes: Mapped[str | None] = mapped_column(Text)
     what_matters: Mapped[str | None] = mapped_column(Text)
