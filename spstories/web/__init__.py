@@ -51,6 +51,7 @@ def create_app(
         jobs,
         reports,
         research,
+        review,
         topics,
     )
 
@@ -68,6 +69,7 @@ def create_app(
         research,
         topics,
         reports,
+        review,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)

@@ -53,6 +53,6 @@ class EvidenceSearchForm(FlaskForm):
     organisation_id = SelectField("Organisation", validators=[Optional()])
     text = StringField("Words", validators=[Optional(), Length(max=200)])
     audience = SelectField("Use in", choices=options((a.value, a.label) for a in AUDIENCES),
-                           default=AUDIENCES[1].value)
-    starred = SelectField("Show", choices=options([("", "All quotes"),
-                                                   ("1", "Starred only")]))
+                           default=AUDIENCES[1].value, validators=[Optional()])
+    starred = SelectField("Show", choices=options([("", "All quotes"), ("1", "Starred only")]),
+                          validators=[Optional()])

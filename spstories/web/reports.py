@@ -101,7 +101,7 @@ def new() -> Any:
     form = ReportForm()
     _builder(form, request.form.get("audience") or form.audience.default)
     if request.method == "GET":
-        form.organisations.data = [o[0] for o in form.organisations.choices]  # type: ignore[index]
+        form.organisations.data = list(current_user().organisation_ids)
     if form.validate_on_submit():
         try:
             report = service.create(get_db(), current_user(), title=form.title.data or "",
@@ -217,7 +217,8 @@ def library() -> str:
             code=form.code.data or None, polarity=form.polarity.data or None,
             start=form.start.data, end=form.end.data,
             organisation_id=int(org) if org and org.isdigit() else None,
-            text=form.text.data or None, audience=ConsentLevel(form.audience.data),
+            text=form.text.data or None,
+            audience=ConsentLevel(form.audience.data or ConsentLevel.ANONYMISED_EXTERNAL.value),
             starred_only=form.starred.data == "1"))
     return render_template("reports/evidence.html", form=form, items=items,
                            query=request.query_string.decode())

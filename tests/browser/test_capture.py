@@ -57,8 +57,12 @@ def test_case_study_measures_approval_and_timeline(page, live_server, users, sam
     assert page.locator("mark.evidence").count() >= 1
 
     baseline_day = date.today() - timedelta(days=90)
-    _record_swemwbs(page, live_server, sam.id, [3, 3, 3, 3, 3, 4, 3], "Baseline (first time)", baseline_day)
-    _record_swemwbs(page, live_server, sam.id, [4, 4, 4, 4, 4, 3, 3], "Exit (at the end", date.today())
+    _record_swemwbs(
+        page, live_server, sam.id, [3, 3, 3, 3, 3, 4, 3], "Baseline (first time)", baseline_day
+    )
+    _record_swemwbs(
+        page, live_server, sam.id, [4, 4, 4, 4, 4, 3, 3], "Exit (at the end", date.today()
+    )
     assert db.scalar(select(func.count()).select_from(MeasureResponse)) == 2
 
     page.get_by_role("button", name="Log out").click()
@@ -79,7 +83,9 @@ def test_case_study_measures_approval_and_timeline(page, live_server, users, sam
 
 def test_invalid_measure_shows_errors_and_saves_nothing(page, live_server, users, sam, db):
     login(page, live_server, "link_worker@north.test", PASSWORD)
-    _record_swemwbs(page, live_server, sam.id, [3, 3, 9, 3, 3, 3, 3], "Baseline (first time)", date.today())
+    _record_swemwbs(
+        page, live_server, sam.id, [3, 3, 9, 3, 3, 3, 3], "Baseline (first time)", date.today()
+    )
     error = page.locator("#item-q3-error").inner_text()
     assert "Item 3" in error and "1 to 5" in error
     assert page.get_by_label("Item 1", exact=True).input_value() == "3"  # what was typed stays

@@ -23,13 +23,13 @@ def test_pairing_matches_the_core_rule_on_ties_reviews_and_early_follow_ups(db, 
     # core rule then keeps whichever it was given first, SQL the later-recorded one.
     rng = random.Random(7)
     clients = []
-    for n in range(60):
+    for n in range(80):
         client = Client(organisation_id=orgs["north"].id, reference=f"P{n}")
         db.add(client)
         db.flush()
         follow_ups = set()
         for _ in range(rng.randint(1, 6)):
-            timepoint = rng.choice(("baseline", "baseline", "exit", "review"))
+            timepoint = rng.choice(("baseline", "baseline", "exit", "review", "review", "review"))
             day = rng.choice(DAYS) + timedelta(days=rng.choice((0, 0, 1)))
             number = rng.randint(1, 3) if timepoint == "review" else None
             if timepoint != "baseline" and (timepoint, day, number) in follow_ups:

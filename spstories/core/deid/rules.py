@@ -60,7 +60,8 @@ _INTRODUCED = re.compile(
     rf"\b(?:[Mm]y name is|[Mm]y name's|I'm called|I am called|called|named|known as|"
     rf"[Cc]all me)\s+({_WORD}(?:\s+{_WORD})?)"
 )
-_CAPITALISED = re.compile(rf"\b{_WORD}(?:\s+{_WORD})?")
+# Zero-width, so every capitalised word is tried ("Later Sarah" must still find "Sarah").
+_CAPITALISED = re.compile(rf"\b(?=({_WORD}(?:\s+{_WORD})?))")
 # Capitalised words that follow a given name but are not surnames ("Sarah Said", "Tom Went").
 _NOT_SURNAMES = frozenset(str.split("""
     and but or the a an i he she they we it said says told went came was is has had who
@@ -86,7 +87,11 @@ def shaped(text: str) -> Iterator[Found]:
     for m in NHS.finditer(text):
         if nhs_number_is_valid("".join(m.groups())):
             yield Found(m.start(), m.end(), "NHS NUMBER")
-    for pattern, kind in ((PHONE, "PHONE"), (POSTCODE, "POSTCODE"), (DATE, "DATE")):
+    for m in PHONE.finditer(text):
+        # "(07700 900123)": the bracket belongs to the sentence, not to an area code.
+        start = m.start() + 1 if m.group().startswith("(") and ")" not in m.group() else m.start()
+        yield Found(start, m.end(), "PHONE")
+    for pattern, kind in ((POSTCODE, "POSTCODE"), (DATE, "DATE")):
         for m in pattern.finditer(text):
             yield Found(m.start(), m.end(), kind)
 
@@ -113,13 +118,13 @@ def names(text: str) -> Iterator[Found]:
                 start = m.start() if pattern is _TITLED else found.start
                 yield Found(start, found.end, "NAME", found.key)
     for m in _CAPITALISED.finditer(text):
-        first, *rest = m.group().split()
+        first, *rest = m.group(1).split()
         lowered = first.lower()
         surname = bool(rest) and rest[0].lower() not in _NOT_SURNAMES
         if lowered in AMBIGUOUS and not surname:
             continue
         if lowered in FIRST_NAMES or lowered in AMBIGUOUS:
-            end = m.end() if surname else m.start() + len(first)
+            end = m.end(1) if surname else m.start() + len(first)
             found = _name(text, m.start(), end)
             if found:
                 yield found

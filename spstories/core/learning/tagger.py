@@ -20,7 +20,7 @@ from spstories.core.learning.artifacts import ModelError, load_model, newest_mod
 from spstories.core.learning.artifacts import models_dir as default_models_dir
 from spstories.core.learning.classifier import CodebookClassifier
 from spstories.core.learning.data import pair_of, rule_spans
-from spstories.core.tagging import DEFAULT_MIN_SCORE, RuleTagger, build_tagger, register_tagger
+from spstories.core.tagging import DEFAULT_MIN_SCORE, RuleTagger, register_tagger
 from spstories.core.tags import Polarity, Tag
 
 
@@ -115,9 +115,8 @@ def load_tagger(
     if not directory.is_absolute():
         directory = root / directory
     classifier, manifest = load_model(directory, root)
-    rules = build_tagger(codebook, kind="rules", min_score=min_score)
-    if not isinstance(rules, RuleTagger):  # a registry entry replaced the rule tagger
-        raise ModelError("the hybrid needs the rule tagger")
+    # Built directly: this runs inside build_tagger's lock, which is not re-entrant.
+    rules = RuleTagger.from_codebook(codebook, min_score=min_score)
     if manifest.get("codebook") != codebook.id:
         raise ModelError(f"{directory.name} was trained for codebook {manifest.get('codebook')}")
     return ModelTagger(codebook, classifier, rules, hybrid=hybrid, model_name=directory.name)

@@ -1,0 +1,82 @@
+"""The review pages: roles, the queue with evidence, decisions, missed tags, agreement."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from spstories.services.tagging import tag_document
+from spstories.storage.models import Feedback, Tag, TagReview
+
+TEXT = "I feel much more confident now. The parking was bad."
+
+
+@pytest.fixture
+def tags(db, orgs):
+    feedback = Feedback(organisation_id=orgs["north"].id, source="client", channel="email",
+                        received_on=date(2026, 1, 5), text=TEXT)
+    db.add(feedback)
+    db.flush()
+    made = tag_document(db, feedback)
+    db.commit()
+    return made
+
+
+@pytest.mark.parametrize("role, status", [("link_worker", 403), ("admin", 403),
+                                          ("researcher", 200), ("manager", 200)])
+def test_roles(client, auth, users, role, status):
+    auth.login(f"{role}@north.test")
+    assert client.get("/review/").status_code == status
+
+
+def test_queue_shows_evidence_and_mode(client, auth, users, tags):
+    auth.login("researcher@north.test")
+    page = client.get("/review/").get_data(as_text=True)
+    assert '<mark class="evidence"' in page and "confident" in page
+    assert "rules only" in page
+    assert "review.js" in page
+
+
+def test_accept_from_the_queue(client, auth, users, tags, db):
+    auth.login("manager@north.test")
+    tag = tags[0]
+    response = auth.post(f"/review/tags/{tag.id}", {"decision": "accept"}, form_path="/review/")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Tag, tag.id).review_state == "accepted"
+    assert db.scalars(select(TagReview.decision)).all() == ["accept"]
+
+
+def test_other_organisations_tags_are_out_of_reach(client, auth, users, tags, db, orgs):
+    from spstories.services.accounts import create_user
+
+    create_user(db, email="r@south.test", name="r", role="researcher",
+                password="correct horse battery", organisations=[orgs["south"]])
+    db.commit()
+    auth.login("r@south.test")
+    assert "confident" not in client.get("/review/").get_data(as_text=True)
+    auth.post(f"/review/tags/{tags[0].id}", {"decision": "reject"}, form_path="/review/")
+    db.expire_all()
+    assert db.get(Tag, tags[0].id).review_state == "suggested"
+
+
+def test_add_missed_tag_by_offsets(client, auth, users, tags, db):
+    auth.login("researcher@north.test")
+    start = TEXT.index("The parking")
+    path = f"/review/tags/{tags[0].id}/document"
+    assert 'id="doc-text"' in client.get(path).get_data(as_text=True)
+    auth.post(f"/review/tags/{tags[0].id}/add",
+              {"start": start, "end": len(TEXT), "code": "access", "polarity": "unchanged"},
+              form_path=path)
+    added = db.scalars(select(Tag).where(Tag.origin == "human")).one()
+    assert added.evidence == "The parking was bad."
+
+
+def test_agreement_page(client, auth, users, tags):
+    auth.login("researcher@north.test")
+    for tag in tags:
+        auth.post(f"/review/tags/{tag.id}", {"decision": "accept"}, form_path="/review/")
+    page = client.get("/review/agreement").get_data(as_text=True)
+    assert "Cohen" in page and "confidence" in page
