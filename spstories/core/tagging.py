@@ -16,7 +16,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from spstories.core.codebook import Codebook
-from spstories.core.nlp.pipeline import build_nlp
+from spstories.core.nlp.extensions import Evidence
+from spstories.core.nlp.matcher import CodebookMatcher
+from spstories.core.nlp.pipeline import MATCHER, POLARITY, build_nlp
+from spstories.core.nlp.polarity import PolarityReader
+from spstories.core.nlp.scanner import Scanner
 from spstories.core.nlp.sentences import trim
 from spstories.core.tags import Polarity, Tag
 
@@ -60,6 +64,7 @@ class RuleTagger:
         self.min_score = min_score
         self._ancestors = {code.id: _ancestors(codebook, code.id) for code in codebook.codes}
         self._nested = any(code.parent for code in codebook.codes)
+        self._scanner: Scanner | None = None
 
     @classmethod
     def from_codebook(
@@ -80,23 +85,62 @@ class RuleTagger:
 
     def tag(self, text: str) -> list[Tag]:
         """Tags of one text, highest score first; offsets index into ``text``."""
-        return self.tags_of(self.nlp(text), text)
+        scanner = self._fast()
+        if scanner is None:
+            return self.tags_of(self.nlp(text), text)
+        return self._tags(scanner.evidence(self.nlp.make_doc(text)), text)
 
     def tag_many(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[Tag]]:
-        """Tags of each text in order, streaming through ``nlp.pipe``."""
-        pairs = ((text, text) for text in texts)
-        for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
-            yield self.tags_of(doc, text)
+        """Tags of each text in order, streaming through ``nlp.pipe`` (or, on the blank
+        pipeline, through the tokenizer and one scan; see ``nlp.scanner``)."""
+        scanner = self._fast()
+        if scanner is None:
+            pairs = ((text, text) for text in texts)
+            for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
+                yield self.tags_of(doc, text)
+            return
+        make_doc, evidence, tags = self.nlp.make_doc, scanner.evidence, self._tags
+        for text in texts:
+            yield tags(evidence(make_doc(text)), text)
+
+    def _fast(self) -> Scanner | None:
+        """The scanner when the pipeline is just the tokenizer and this package's two
+        components (the blank base); None when other components (a trained parser) must
+        run through ``nlp.pipe``."""
+        nlp = self.nlp
+        if nlp.pipe_names != [MATCHER, POLARITY]:
+            return None
+        matcher, reader = nlp.get_pipe(MATCHER), nlp.get_pipe(POLARITY)
+        if not isinstance(matcher, CodebookMatcher) or not isinstance(reader, PolarityReader):
+            return None
+        scanner = self._scanner
+        if (
+            scanner is None
+            or scanner.matcher is not matcher
+            or scanner.reader is not reader
+            or not scanner.current()
+        ):
+            scanner = self._scanner = Scanner(matcher, reader)
+        return scanner
 
     def tags_of(self, doc: Doc, text: str | None = None) -> list[Tag]:
         """One tag per (sentence, code, polarity), the best-scoring evidence kept.
         ``text`` is the doc's text when the caller has it (Doc.text is rebuilt per call)."""
+        evidence = doc._.sp_evidence
+        if not evidence:
+            return []
+        return self._tags(evidence, doc.text if text is None else text)
+
+    def _tags(self, evidence: list[Evidence], text: str) -> list[Tag]:
+        if not evidence:
+            return []
         best: dict[tuple[int, int, str, str | None], float] = {}
-        for ev in doc._.sp_evidence or ():
-            if ev.score < self.min_score:
+        min_score = self.min_score
+        for code, pol, _, _, s, e, score, _, _ in evidence:
+            if score < min_score:
                 continue
-            key = (ev.sent_start, ev.sent_end, ev.code, ev.polarity)
-            best[key] = max(best.get(key, 0.0), ev.score)
+            key = (s, e, code, pol)
+            best[key] = max(best.get(key, 0.0), score)
         if not best:
             return []
         # A sub-code found in a sentence makes its ancestors' tags there redundant.
@@ -106,11 +150,12 @@ class RuleTagger:
             if self._nested
             else set()
         )
-        text = doc.text if text is None else text
         tags = []
-        for (s, e, code, pol), score in best.items():
-            if (s, e, code, pol) in redundant:
+        source, codebook, version = self.source, self.codebook.id, self.codebook.version
+        for key, score in best.items():
+            if key in redundant:
                 continue
+            s, e, code, pol = key
             s, e = trim(text, s, e)
             tags.append(
                 Tag(
@@ -120,9 +165,9 @@ class RuleTagger:
                     e,
                     text[s:e],
                     round(score, 3),
-                    self.source,
-                    self.codebook.id,
-                    self.codebook.version,
+                    source,
+                    codebook,
+                    version,
                 )
             )
         if len(tags) > 1:

@@ -107,7 +107,7 @@ def test_agreement_counts_only_fully_reviewed_texts(db, users, tagged):
 
 
 def test_training_from_reviews(db, users, tagged, tmp_path):
-    feedback, tags = tagged
+    _, tags = tagged
     review.decide(db, users["researcher"], tags[0], "accept")
     db.commit()
     codebook = tags[0].code.codebook

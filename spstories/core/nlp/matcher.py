@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import srsly
-from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -24,6 +23,39 @@ from spstories.core.nlp.patterns import MAX_GAP
 
 EXCLUDE = "exclude"
 PATTERN_KEYS = {"id", "code", "role", "weight", "phrase", "comparative", "segments"}
+
+
+class GapSegment(NamedTuple):
+    """The phrasings of one non-anchor segment of a gap pattern, as LOWER ids, with what
+    ``_extend`` checks first: a phrasing can only start (end) where its first (last) word
+    is, so most positions are rejected by one set lookup."""
+
+    variants: set[tuple[int, ...]]
+    lengths: tuple[int, ...]
+    firsts: frozenset[int]
+    lasts: frozenset[int]
+
+
+class _Lower:
+    """LOWER ids of a doc's tokens, read one token at a time and only where a gap pattern
+    needs them (``Doc.to_array`` costs more than the few tokens looked at)."""
+
+    __slots__ = ("doc", "ids", "n")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.n = len(doc)
+        self.ids: dict[int, int] = {}
+
+    def __getitem__(self, i: int) -> int:
+        found = self.ids.get(i)
+        if found is None:
+            found = self.ids[i] = self.doc[i].lower
+        return found
+
+    def window(self, start: int, stop: int) -> tuple[int, ...]:
+        """Like ``tuple(lower[start:stop])`` for 0 <= start: cut at the doc's end."""
+        return tuple([self[i] for i in range(start, min(stop, self.n))])
 
 
 class CodebookMatcher:
@@ -42,12 +74,17 @@ class CodebookMatcher:
         self.name = name
         self.spans_key = spans_key
         self.max_gap = max_gap
+        self.revision = 0
         self.clear()
 
     def clear(self) -> None:
         self.patterns: list[dict[str, Any]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
-        self._keys: dict[int, tuple[Match, int, list[set[tuple[int, ...]]] | None]] = {}
+        self._keys: dict[int, tuple[Match, int, list[GapSegment] | None]] = {}
+        # (key, pattern docs) as given to the PhraseMatcher, for a matcher shared with
+        # other components (``scanner.Scanner``); ``revision`` tells it when to rebuild.
+        self.anchors: list[tuple[str, list[Doc]]] = []
+        self.revision += 1
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
 
     def __len__(self) -> int:
@@ -82,8 +119,10 @@ class CodebookMatcher:
             anchor = max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
             key = f"{pattern['id']}@{anchor}"
             self._matcher.add(key, segments[anchor])
-            others = [{tuple(t.lower for t in doc) for doc in seg} for seg in segments]
+            self.anchors.append((key, segments[anchor]))
+            others = [_segment({tuple(t.lower for t in doc) for doc in seg}) for seg in segments]
             self._keys[strings[key]] = (record, anchor, others if len(segments) > 1 else None)
+        self.revision += 1
 
     def initialize(
         self,
@@ -98,24 +137,7 @@ class CodebookMatcher:
             self.add_patterns(patterns)
 
     def __call__(self, doc: Doc) -> Doc:
-        hits = self._matcher(doc)
-        if not hits:
-            doc._.sp_matches = []
-            return doc
-        found: list[Match] = []
-        lower: list[int] | None = None
-        new = tuple.__new__
-        for key, start, end in hits:
-            record, anchor, segments = self._keys[key]
-            if segments is None:
-                code, role, _, _, pattern_id, weight, comparative = record
-                found.append(new(Match, (code, role, start, end, pattern_id, weight, comparative)))
-                continue
-            if lower is None:
-                lower = doc.to_array(LOWER).tolist()
-            for s, e in self._extend(segments, anchor, lower, start, end):
-                found.append(record._replace(start=s, end=e))
-        matches = _drop_contained(found)
+        matches = self.find(doc, self._matcher(doc))
         doc._.sp_matches = matches
         if self.spans_key:
             doc.spans[self.spans_key] = [
@@ -124,35 +146,64 @@ class CodebookMatcher:
             ]
         return doc
 
+    def find(self, doc: Doc, hits: list[tuple[int, int, int]]) -> list[Match]:
+        """The matches of ``doc`` from PhraseMatcher ``hits`` of this matcher's keys, in
+        the matcher's order (the order decides which of two equal matches is kept)."""
+        if not hits:
+            return []
+        found: list[Match] = []
+        lower: _Lower | None = None
+        keys = self._keys
+        new = tuple.__new__
+        for key, start, end in hits:
+            record, anchor, segments = keys[key]
+            if segments is None:
+                code, role, _, _, pattern_id, weight, comparative = record
+                found.append(new(Match, (code, role, start, end, pattern_id, weight, comparative)))
+                continue
+            if lower is None:
+                lower = _Lower(doc)
+            for s, e in self._extend(segments, anchor, lower, start, end):
+                found.append(record._replace(start=s, end=e))
+        return _drop_contained(found)
+
     def _extend(
         self,
-        segments: list[set[tuple[int, ...]]],
+        segments: list[GapSegment],
         anchor: int,
-        lower: list[int],
+        lower: _Lower,
         start: int,
         end: int,
     ) -> list[tuple[int, int]]:
         """Grow an anchor hit into whole matches: each other segment must follow (or
         precede) the previous one with at most ``max_gap`` tokens between."""
         spans = [(start, end)]
+        gap = self.max_gap
+        n_tokens = lower.n
         for i in range(anchor + 1, len(segments)):
-            lengths = {len(v) for v in segments[i]}
-            spans = [
-                (s, p + n)
-                for s, e in spans
-                for p in range(e, e + self.max_gap + 1)
-                for n in lengths
-                if tuple(lower[p : p + n]) in segments[i]
-            ]
+            variants, lengths, firsts, _ = segments[i]
+            grown = []
+            for s, e in spans:
+                for p in range(e, e + gap + 1):
+                    # An empty window (p past the end) matches no phrasing.
+                    if p >= n_tokens or lower[p] not in firsts:
+                        continue
+                    for n in lengths:
+                        if lower.window(p, p + n) in variants:
+                            grown.append((s, p + n))
+            spans = grown
         for i in range(anchor - 1, -1, -1):
-            lengths = {len(v) for v in segments[i]}
-            spans = [
-                (q - n, e)
-                for s, e in spans
-                for q in range(s - self.max_gap, s + 1)
-                for n in lengths
-                if q - n >= 0 and tuple(lower[q - n : q]) in segments[i]
-            ]
+            variants, lengths, _, lasts = segments[i]
+            grown = []
+            for s, e in spans:
+                for q in range(s - gap, s + 1):
+                    # Every phrasing ending at q has its last word at q - 1.
+                    if q < 1 or lower[q - 1] not in lasts:
+                        continue
+                    for n in lengths:
+                        if q - n >= 0 and lower.window(q - n, q) in variants:
+                            grown.append((q - n, e))
+            spans = grown
         return spans
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -200,6 +251,15 @@ def _rarity(variants: list[str]) -> int:
     """How unlikely a segment is to occur: its shortest phrasing's length in letters,
     not counting very common words."""
     return min(sum(len(w) for w in v.split() if w not in _COMMON) for v in variants)
+
+
+def _segment(variants: set[tuple[int, ...]]) -> GapSegment:
+    # ``lengths`` keeps the iteration order of the set it was always built as, so the
+    # grown spans come out in the same order as before.
+    lengths = tuple({len(v) for v in variants})
+    firsts = frozenset(v[0] for v in variants if v)
+    lasts = frozenset(v[-1] for v in variants if v)
+    return GapSegment(variants, lengths, firsts, lasts)
 
 
 def _drop_contained(matches: list[Match]) -> list[Match]:

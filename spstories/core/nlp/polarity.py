@@ -45,6 +45,7 @@ class PolarityReader:
         self.nlp = nlp
         self.name = name
         self.polar = polar
+        self.revision = 0
         self.set_cues(cues or DEFAULT_CUES)
 
     def set_cues(self, cues: dict[str, list[str]]) -> None:
@@ -73,41 +74,63 @@ class PolarityReader:
         # sees the hits. A key may be both ("never" is a negation and a class). (A dict
         # lookup per token over the LOWER column was measured slower.)
         self._matcher = PhraseMatcher(vocab, attr="LOWER")
-        self._kinds: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        # Per key: its cue categories (None when only a word class) and its word classes.
+        self._kinds: dict[int, tuple[frozenset[str] | None, tuple[str, ...]]] = {}
+        # (key, pattern docs) as given to the PhraseMatcher, for a matcher shared with
+        # the codebook's patterns (``scanner.Scanner``); ``revision`` says when to rebuild.
+        self.phrases: list[tuple[str, list[Doc]]] = []
+        self.revision += 1
         for words in table.keys() | classes.keys():
             key = " ".join(words)
-            self._matcher.add(key, [Doc(vocab, words=list(words))])
+            docs = [Doc(vocab, words=list(words))]
+            self._matcher.add(key, docs)
+            self.phrases.append((key, docs))
             self._kinds[vocab.strings[key]] = (
-                frozenset(table.get(words, ())),
-                frozenset(classes.get(words, ())),
+                frozenset(table.get(words, ())) or None,
+                tuple(frozenset(classes.get(words, ()))),
             )
 
     def read_doc(self, doc: Doc) -> tuple[DocCues, list[int]]:
         """The doc's cues (at each position the longest phrase, then past it), its word
         classes and its sentence starts."""
+        return self.read_hits(doc, self._matcher(doc))
+
+    def read_hits(self, doc: Doc, hits: list[tuple[int, int, int]]) -> tuple[DocCues, list[int]]:
+        """``read_doc`` from PhraseMatcher ``hits``; hits of keys that are not this
+        reader's (a matcher shared with the codebook's patterns) are passed over."""
         positions: dict[str, list[int]] = {}
         cues: list[Cue] = []
         taken = 0
+        last = -1  # start of the last cue kept
         kinds = self._kinds
+        new = tuple.__new__
         # Hits come by start, and at one start shorter before longer: so positions stay
         # sorted and the longest phrase at a position replaces the shorter one.
-        for key, start, end in self._matcher(doc):
-            categories, classes = kinds[key]
-            for word_class in classes:
-                positions.setdefault(word_class, []).append(start)
-            if not categories:
+        for key, start, end in hits:
+            kind = kinds.get(key)
+            if kind is None:
                 continue
-            if cues and cues[-1].start == start:
-                cues[-1] = Cue(categories, start, end)
+            categories, classes = kind
+            for word_class in classes:
+                found = positions.get(word_class)
+                if found is None:
+                    positions[word_class] = [start]
+                else:
+                    found.append(start)
+            if categories is None:
+                continue
+            if last == start:
+                cues[-1] = new(Cue, (categories, start, end))
                 taken = end
             elif start >= taken:
-                cues.append(Cue(categories, start, end))
+                cues.append(new(Cue, (categories, start, end)))
                 taken = end
+                last = start
         starts = sentence_starts(
             doc,
             positions.get("terminal", []),
-            set(positions.get("closer", ())),
-            positions.get("space", []),
+            positions.get("closer", ()),
+            positions.get("space", ()),
         )
         breaks = positions.get("clause", [])
         if "dash" in positions:  # a spaced dash ("tips - getting back") splits clauses
@@ -121,10 +144,20 @@ class PolarityReader:
 
     def __call__(self, doc: Doc) -> Doc:
         matches = doc._.sp_matches
-        if not matches:
-            doc._.sp_evidence = []
-            return doc
-        found, starts = self.read_doc(doc)
+        doc._.sp_evidence = self.evidence(doc, matches, self._matcher) if matches else []
+        return doc
+
+    def evidence(
+        self,
+        doc: Doc,
+        matches: list[Match],
+        hits: list[tuple[int, int, int]] | PhraseMatcher,
+    ) -> list[Evidence]:
+        """One Evidence per match that reports an outcome. ``hits`` are the doc's cue
+        hits, or the matcher to find them with (only needed when there are matches)."""
+        if isinstance(hits, PhraseMatcher):
+            hits = hits(doc)
+        found, starts = self.read_hits(doc, hits)
         index = SentenceIndex(doc, starts)
         by_sentence: dict[tuple[int, int], list[Match]] = {}
         for match in matches:
@@ -134,13 +167,15 @@ class PolarityReader:
             return doc[i].lower_
 
         evidence = []
+        polar = self.polar
+        new = tuple.__new__
         for (start, end), in_sentence in by_sentence.items():
             sentence = SentenceCues(
                 start, end, found, [(m.start, m.end) for m in in_sentence], words
             )
             chars: tuple[int, int] | None = None
             for match in in_sentence:
-                if self.polar:
+                if polar:
                     verdict = judge(match, sentence)
                     if verdict is None:
                         continue
@@ -150,21 +185,14 @@ class PolarityReader:
                 if chars is None:
                     last = doc[end - 1]
                     chars = doc[start].idx, last.idx + len(last)
+                code, _, m_start, m_end, pattern_id, _, _ = match
                 evidence.append(
-                    Evidence(
-                        match.code,
-                        polarity,
-                        match.start,
-                        match.end,
-                        chars[0],
-                        chars[1],
-                        score,
-                        cue,
-                        match.pattern_id,
+                    new(
+                        Evidence,
+                        (code, polarity, m_start, m_end, *chars, score, cue, pattern_id),
                     )
                 )
-        doc._.sp_evidence = evidence
-        return doc
+        return evidence
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)

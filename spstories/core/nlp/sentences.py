@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Collection
 
 from spacy.tokens import Doc
 
@@ -46,17 +47,27 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def sentence_starts(
-    doc: Doc, terminals: list[int], closers: set[int], spaces: list[int]
+    doc: Doc, terminals: list[int], closers: Collection[int], spaces: Collection[int]
 ) -> list[int]:
     """Token offsets where sentences start, from the positions of terminal punctuation,
-    closing quotes/brackets and whitespace tokens."""
+    closing quotes/brackets and whitespace tokens (each sorted)."""
     n = len(doc)
-    ends = []
-    for i in terminals:
-        boundary = i + 1
-        while boundary in closers:
-            boundary += 1
-        ends.append(boundary)
+    if closers:
+        closers = set(closers)
+        ends = []
+        for i in terminals:
+            boundary = i + 1
+            while boundary in closers:
+                boundary += 1
+            ends.append(boundary)
+    else:
+        ends = [i + 1 for i in terminals]
+    if not spaces:
+        # Ends from sorted terminals rise strictly (a terminal is never a closer, so it
+        # lies past the previous end), and only the last can reach ``n``: no sort needed.
+        if ends and ends[-1] >= n:
+            ends.pop()
+        return [0, *ends]
     for i in spaces:
         text = doc[i].text
         if "\n" in text and (
