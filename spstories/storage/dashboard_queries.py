@@ -3,7 +3,8 @@
 Every query starts from a ``Cohort``: the clients of the user's organisations that match the
 filters (referred in the period, by that service, link worker or source). Queries return at
 most one row per client (paired scores, story polarity) or one per group, never raw tags or
-responses. They run unchanged on SQLite (>= 3.25, for window functions) and PostgreSQL.
+responses. They run on SQLite and PostgreSQL alike (day arithmetic and the OR aggregate
+differ by dialect).
 """
 
 from __future__ import annotations

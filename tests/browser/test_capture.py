@@ -111,8 +111,13 @@ def test_draft_survives_a_closed_tab(browser, live_server, users, sam, db):
     page.get_by_label("The story").fill("Started at the lunch club.")
     page.close(run_before_unload=True)  # closed before the autosave timer fired
     page = context.new_page()
-    page.goto(live_server.url + "/case-studies/?mine=1")
-    page.get_by_role("link", name="Half-written story").wait_for(timeout=5000)
-    db.expire_all()
+    # The browser delivers the beacon on its own time: look until it has landed.
+    for _ in range(40):
+        db.expire_all()
+        if db.scalars(select(CaseStudy.narrative)).all() == ["Started at the lunch club."]:
+            break
+        page.wait_for_timeout(250)
     assert db.scalars(select(CaseStudy.narrative)).all() == ["Started at the lunch club."]
+    page.goto(live_server.url + "/case-studies/?mine=1")
+    assert page.get_by_role("link", name="Half-written story").count() == 1
     context.close()

@@ -65,11 +65,12 @@ class Cue(NamedTuple):
         return category in self.categories
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs, once a doc
 class DocCues:
     """What the rules read in a whole doc (token offsets): cues, longest phrase first at
     each position, sorted; clause breaks; and the positions of each word class (see
-    ``cues.WORD_CLASSES``: "never", "subject", "contrast", ...), sorted."""
+    ``cues.WORD_CLASSES``: "never", "subject", "contrast", ...), sorted. Not changed
+    once made."""
 
     cues: list[Cue]
     breaks: list[int]
@@ -77,7 +78,7 @@ class DocCues:
     cue_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.cue_starts.extend(c.start for c in self.cues)
+        self.cue_starts.extend([c[1] for c in self.cues])
 
 
 class SentenceCues:
@@ -98,11 +99,9 @@ class SentenceCues:
         self.words = words  # token offset -> lower-case word, read lazily
         starts = doc.cue_starts
         found = doc.cues[bisect_left(starts, start) : bisect_left(starts, end)]
-        self.cues = [c for c in found if c.end <= end]
-        present: set[str] = set()
-        for c in self.cues:
-            present |= c.categories
-        self.present = present  # every cue category in the sentence
+        self.cues = [c for c in found if c[2] <= end]
+        # every cue category in the sentence
+        self.present: set[str] = set().union(*[c[0] for c in self.cues])
         self._after_would: int | None = -1
 
     def at(self, word_class: str, start: int, end: int) -> list[int]:
@@ -113,17 +112,26 @@ class SentenceCues:
         return found[bisect_left(found, start) : bisect_left(found, end)]
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around [start, end): from past the last break before it to the first
+        break after it, within the sentence."""
         breaks = self.doc.breaks
-        before = breaks[bisect_left(breaks, self.start) : bisect_left(breaks, start)]
-        after = breaks[bisect_left(breaks, end) : bisect_left(breaks, self.end)]
-        return (before[-1] + 1 if before else self.start), (after[0] if after else self.end)
+        if not breaks:
+            return self.start, self.end
+        i = bisect_left(breaks, start)
+        first = breaks[i - 1] + 1 if i and breaks[i - 1] >= self.start else self.start
+        j = bisect_left(breaks, end)
+        return first, (breaks[j] if j < len(breaks) and breaks[j] < self.end else self.end)
 
     def scope_start(self, start: int) -> int:
         """Where the stretch that a wish or condition can reach begins: the last
         contrast ("but", ";") before ``start``, at most ``HYPOTHETICAL_REACH`` back."""
         first = max(self.start, start - HYPOTHETICAL_REACH)
-        contrasts = self.at("contrast", first, start)
-        return contrasts[-1] + 1 if contrasts else first
+        contrasts = self.doc.positions.get("contrast")
+        if contrasts:
+            i = bisect_left(contrasts, start)
+            if i and contrasts[i - 1] >= first:
+                return contrasts[i - 1] + 1
+        return first
 
     def counterfactual_end(self) -> int | None:
         """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
@@ -150,23 +158,36 @@ def _polarity(direction: int, valence: int) -> str:
     return "improved" if direction * valence > 0 else "worsened"
 
 
+def _any_within(found: list[int] | None, start: int, end: int) -> bool:
+    """Whether the sorted ``found`` holds a position in [start, end): ``at`` without
+    building the list (the rules run for every match)."""
+    if not found:
+        return False
+    i = bisect_left(found, start)
+    return i < len(found) and found[i] < end
+
+
+# The rules below read cues as plain tuples (categories, start, end) and test categories
+# with ``in``/``isdisjoint``: they run for every match of every doc, and attribute access
+# and set building there cost a measurable share of the tagger's time.
 def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     """(polarity, score, cue) for a match in its sentence, or None if no outcome."""
-    w = match.weight
-    ms, me = match.start, match.end
-    after_would = sc.counterfactual_end()
-    if after_would is not None and ms >= after_would:
-        return "improved", 0.7 * w, "counterfactual"
-    role = match.role
+    _, role, ms, me, _, w, comparative = match
     present = sc.present
+    if "counterfactual" in present:  # without one, counterfactual_end() is None
+        after_would = sc.counterfactual_end()
+        if after_would is not None and ms >= after_would:
+            return "improved", 0.7 * w, "counterfactual"
+    positions = sc.doc.positions
     # Most matches in running text meet no cue that could make them an outcome.
     if role == "activity":
-        if not present & _ACTIVITY_ANY:
+        if present.isdisjoint(_ACTIVITY_ANY):
             return None
     elif (
         role not in EVENT_ROLES
-        and not match.comparative
-        and not (present & _STATE_ANY or sc.at("never", sc.start, ms))
+        and not comparative
+        and present.isdisjoint(_STATE_ANY)
+        and not _any_within(positions.get("never"), sc.start, ms)
     ):
         return None
 
@@ -188,63 +209,71 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         elif start >= me and end <= ce:
             after.append(c)
             now = now or "now" in categories
-    if wish or (modal and not now) or sc.at("modal", me, ce):
+    if wish or (modal and not now) or _any_within(positions.get("modal"), me, ce):
         return None
     before.reverse()
-    negations = [c for c in before if ms - c.end < WINDOW_BEFORE and "negation" in c[0]]
+    negations = [c for c in before if ms - c[2] < WINDOW_BEFORE and "negation" in c[0]]
     if role in EVENT_ROLES:
-        near = [c for c in before if ms - c.end < WINDOW_BEFORE]
-        near += [c for c in after if c.start - me < WINDOW_AFTER]
+        near = [c for c in before if ms - c[2] < WINDOW_BEFORE]
+        near += [c for c in after if c[1] - me < WINDOW_AFTER]
         return _event(match, near, bool(negations))
     valence = -1 if role == "negative" else 1
     activity = role == "activity"
 
     for c in before:
-        if ms - c.end >= WINDOW_BEFORE:
+        if ms - c[2] >= WINDOW_BEFORE:
             break
-        if "no_longer" in c[0] and not sc.term_between(c.end, ms):
+        if "no_longer" in c[0] and not sc.term_between(c[2], ms):
             return _polarity(-1, valence), 0.85 * w, "no longer"
         if "used_to" in c[0]:  # "got used to" is an ignored phrase, not this cue
             return _polarity(-1, valence), 0.85 * w, "used to"
     for c in after:
-        if c.start - me >= WINDOW_AFTER:
+        if c[1] - me >= WINDOW_AFTER:
             break
-        if "no_longer" in c[0] and not sc.term_between(me, c.start):
+        if "no_longer" in c[0] and not sc.term_between(me, c[1]):
             return _polarity(-1, valence), 0.85 * w, "no longer"
-    if not activity and _never_so(match, sc):
+    if not activity and _never_so(ms, positions, scope):
         return _polarity(1, valence), 0.85 * w, "never so"
-    if match.comparative and not negations:
+    if comparative and not negations:
         return _polarity(1, valence), 0.85 * w, "comparative"
 
     cue = _nearest_change(match, sc, before, after, activity)
     if cue is not None:
-        if "difficulty" in cue[0]:  # a need, unless "still" says it persists
+        categories, cue_start, cue_end = cue
+        if "difficulty" in categories:  # a need, unless "still" says it persists
             if any("still" in c[0] for c in before + after):
                 return "unchanged", 0.7 * w, "still+difficulty"
             return None
-        if cue.end <= ms:
-            negated = bool(negations) or any(
-                "negation" in n[0] and cue.start - NEG_REACH <= n.start < cue.start for n in before
-            )
+        negated = False
+        if cue_end <= ms:
+            if negations:
+                negated = True
+            else:
+                for n in before:
+                    if "negation" in n[0] and cue_start - NEG_REACH <= n[1] < cue_start:
+                        negated = True
+                        break
         else:
-            negated = any("negation" in n[0] and n.start < cue.start for n in after)
-        stopped = any(c[0] & _STOP and 0 <= cue.start - c.end < 2 for c in before + after)
-        return _from_cue(cue, valence, activity, negated, w, stopped)
+            for n in after:
+                if "negation" in n[0] and n[1] < cue_start:
+                    negated = True
+                    break
+        return _from_cue(cue, valence, activity, negated, w, before, after)
     if activity:
         return None
 
     if negations:
-        first = negations[0].start
+        first = negations[0][1]
         if sc.term_between(first, ms):  # "not so worried about money"
             return None
-        if sc.at("not_degree", first, ms) or now:
+        if _any_within(positions.get("not_degree"), first, ms) or now:
             return _polarity(-1, valence), 0.75 * w, "not any more"
         return None
-    if present & _BACKGROUND:
+    if not present.isdisjoint(_BACKGROUND):
         return None
     for c in before:
-        if c[0] & _HELPFUL and not any(
-            "negation" in n[0] and c.start - NEG_REACH <= n.start < c.start for n in before
+        if not c[0].isdisjoint(_HELPFUL) and not any(
+            "negation" in n[0] and c[1] - NEG_REACH <= n[1] < c[1] for n in before
         ):
             return "improved", 0.6 * w, "helped (clause)"
     if now:
@@ -252,53 +281,71 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     return None
 
 
+_STATE_AFTER = _STATE_CHANGE & _AFTER_CUES
+_ACTIVITY_AFTER = _ACTIVITY_CHANGE & _AFTER_CUES
+
+
 def _nearest_change(
     match: Match, sc: SentenceCues, before: list[Cue], after: list[Cue], activity: bool
 ) -> Cue | None:
     """The change cue nearest the match: before it (preferred on a tie) within reach,
     or after it within ``WINDOW_AFTER`` and no pronoun between."""
-    wanted = _ACTIVITY_CHANGE if activity else _STATE_CHANGE
-    reach = WINDOW_TAKING_PART if activity else WINDOW_BEFORE
+    if activity:
+        wanted, wanted_after, reach = _ACTIVITY_CHANGE, _ACTIVITY_AFTER, WINDOW_TAKING_PART
+    else:
+        wanted, wanted_after, reach = _STATE_CHANGE, _STATE_AFTER, WINDOW_BEFORE
+    ms, me = match[2], match[3]
     best, distance = None, reach
     for c in before:
-        gap = match.start - c.end
+        gap = ms - c[2]
         if gap >= distance:
             break
-        if c[0] & wanted:
+        if not c[0].isdisjoint(wanted):
             best, distance = c, gap
             break
+    limit = min(distance, WINDOW_AFTER)
     for c in after:
-        gap = c.start - match.end
-        if gap >= min(distance, WINDOW_AFTER):
+        gap = c[1] - me
+        if gap >= limit:
             break
         categories = c[0]
         if (
-            categories & wanted & _AFTER_CUES or (activity and categories & _MORE_LESS and gap < 2)
-        ) and not sc.subject_between(match.end, c.start):  # "socialises more"
+            not categories.isdisjoint(wanted_after)
+            or (activity and gap < 2 and not categories.isdisjoint(_MORE_LESS))
+        ) and not sc.subject_between(me, c[1]):  # "socialises more"
             return c
     return best
 
 
-def _never_so(match: Match, sc: SentenceCues) -> bool:
+def _never_so(start: int, positions: dict[str, list[int]], scope: int) -> bool:
     """ "I've never been so lonely": "never" then so/as/this before the state, in a list
-    of states ("never so frightened, scared, lonely") across commas."""
-    nevers = sc.at("never", sc.scope_start(match.start), match.start)
-    return bool(nevers) and bool(sc.at("never_degree", nevers[0] + 1, match.start))
+    of states ("never so frightened, scared, lonely") across commas. ``scope`` is
+    ``SentenceCues.scope_start(start)``."""
+    nevers = positions.get("never")
+    if not nevers:
+        return False
+    i = bisect_left(nevers, scope)
+    return (
+        i < len(nevers)
+        and nevers[i] < start
+        and _any_within(positions.get("never_degree"), nevers[i] + 1, start)
+    )
 
 
 def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
     w = match.weight
-    if any(c.is_("not_yet") for c in near):
+    role = match.role
+    if any("not_yet" in c[0] for c in near):
         return "unchanged", 0.7 * w, "not yet"
-    if match.role == "improved" and any(
-        c.is_("difficulty") and 0 <= match.start - c.end < 2 for c in near
+    if role == "improved" and any(
+        "difficulty" in c[0] and 0 <= match.start - c[2] < 2 for c in near
     ):
         return "unchanged", 0.7 * w, "difficulty"  # "hard to get an appointment"
-    if any(c.is_("no_longer") for c in near):
-        return ("worsened", 0.7 * w, "no longer") if match.role == "improved" else None
+    if any("no_longer" in c[0] for c in near):
+        return ("worsened", 0.7 * w, "no longer") if role == "improved" else None
     if negated:
-        return ("unchanged", 0.7 * w, "negated") if match.role == "improved" else None
-    return match.role, 0.8 * w, "event"
+        return ("unchanged", 0.7 * w, "negated") if role == "improved" else None
+    return role, 0.8 * w, "event"
 
 
 @cache
@@ -306,28 +353,44 @@ def _label(categories: frozenset[str]) -> str:
     return "+".join(sorted(categories))
 
 
+def _stopped(cue_start: int, before: list[Cue], after: list[Cue]) -> bool:
+    """A "stop"/"no longer" cue just before the change cue ("stopped attending")."""
+    for cues in (before, after):
+        for c in cues:
+            if 0 <= cue_start - c[2] < 2 and not c[0].isdisjoint(_STOP):
+                return True
+    return False
+
+
 def _from_cue(
-    cue: Cue, valence: int, activity: bool, negated: bool, w: float, stopped: bool = False
+    cue: Cue,
+    valence: int,
+    activity: bool,
+    negated: bool,
+    w: float,
+    before: list[Cue],
+    after: list[Cue],
 ) -> Verdict | None:
-    label = _label(cue.categories)
+    categories = cue[0]
+    label = _label(categories)
     if negated:
         return "unchanged", 0.7 * w, f"not {label}"
-    if cue.is_("not_yet"):
+    if "not_yet" in categories:
         return "unchanged", 0.7 * w, label
-    if cue.is_("still"):
+    if "still" in categories:
         if activity:
             return "improved", 0.75 * w, label
         return "unchanged", 0.7 * w, label
-    if activity and cue.is_("participation"):
-        if stopped:  # "stopped attending the group"
+    if activity and "participation" in categories:
+        if _stopped(cue[1], before, after):  # "stopped attending the group"
             return "worsened", 0.75 * w, f"stopped {label}"
         return "improved", 0.75 * w, label
-    if cue.categories & {"good", "help"}:
+    if "good" in categories or "help" in categories:
         return "improved", 0.85 * w, label
-    if cue.is_("bad"):
+    if "bad" in categories:
         return "worsened", 0.85 * w, label
-    if cue.categories & {"up", "cause"}:
+    if "up" in categories or "cause" in categories:
         return _polarity(1, valence), 0.85 * w, label
-    if cue.is_("down"):
+    if "down" in categories:
         return _polarity(-1, valence), 0.85 * w, label
     return None
