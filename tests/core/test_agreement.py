@@ -68,3 +68,22 @@ def test_a_coder_who_did_not_code_a_document_is_missing_not_disagreeing():
     result = report({1: TEXT, 2: TEXT}, spans, [10, 20], "document")
     assert result.overall.units == 1
     assert result.overall.percent == 1.0
+
+
+def test_co_occurrence_matrix_is_symmetric_and_counts_overlaps_per_document():
+    from spstories.core.coding_units import Span, co_occurrence, co_occurrence_matrix
+
+    spans = [
+        Span(document=1, code="hope", start=0, end=10, coder="a"),
+        Span(document=1, code="loss", start=5, end=20, coder="a"),
+        Span(document=1, code="work", start=30, end=40, coder="b"),
+        Span(document=2, code="hope", start=0, end=10, coder="a"),
+        Span(document=2, code="work", start=50, end=60, coder="a"),  # same numbers, other doc
+        Span(document=3, code="work", start=5, end=8, coder="a"),
+        Span(document=3, code="hope", start=0, end=10, coder="b"),
+    ]
+    counts = co_occurrence(spans)
+    assert counts == {("hope", "loss"): 1, ("hope", "work"): 1}
+    codes, rows = co_occurrence_matrix(counts)
+    assert codes == ["hope", "loss", "work"]
+    assert rows == [[0, 1, 1], [1, 0, 0], [1, 0, 0]]
