@@ -36,6 +36,11 @@ class GapSegment(NamedTuple):
     lasts: frozenset[int]
 
 
+# What a matcher key stands for: the pattern's Match (offsets 0), its anchor segment and,
+# for a pattern with gaps, all its segments.
+Entry = tuple[Match, int, list[GapSegment] | None]
+
+
 class _Lower:
     """LOWER ids of a doc's tokens, read one token at a time and only where a gap pattern
     needs them (``Doc.to_array`` costs more than the few tokens looked at)."""
@@ -80,7 +85,7 @@ class CodebookMatcher:
     def clear(self) -> None:
         self.patterns: list[dict[str, Any]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
-        self._keys: dict[int, tuple[Match, int, list[GapSegment] | None]] = {}
+        self._entries: dict[int, tuple[Entry, ...]] = {}  # key -> (its entry,)
         # (key, pattern docs) as given to the PhraseMatcher, for a matcher shared with
         # other components (``scanner.Scanner``); ``revision`` tells it when to rebuild.
         self.anchors: list[tuple[str, list[Doc]]] = []
@@ -121,7 +126,8 @@ class CodebookMatcher:
             self._matcher.add(key, segments[anchor])
             self.anchors.append((key, segments[anchor]))
             others = [_segment({tuple(t.lower for t in doc) for doc in seg}) for seg in segments]
-            self._keys[strings[key]] = (record, anchor, others if len(segments) > 1 else None)
+            entry = (record, anchor, others if len(segments) > 1 else None)
+            self._entries[strings[key]] = (entry,)
         self.revision += 1
 
     def initialize(
@@ -146,26 +152,65 @@ class CodebookMatcher:
             ]
         return doc
 
-    def find(self, doc: Doc, hits: list[tuple[int, int, int]]) -> list[Match]:
+    def find(
+        self,
+        doc: Doc,
+        hits: list[tuple[int, int, int]],
+        entries: dict[int, tuple[Entry, ...]] | None = None,
+    ) -> list[Match]:
         """The matches of ``doc`` from PhraseMatcher ``hits`` of this matcher's keys, in
-        the matcher's order (the order decides which of two equal matches is kept)."""
+        the matcher's order (the order decides which of two equal matches is kept), or
+        of the keys of ``entries`` (see ``phrase_groups``)."""
         if not hits:
             return []
         found: list[Match] = []
         lower: _Lower | None = None
-        keys = self._keys
+        table = self._entries if entries is None else entries
         new = tuple.__new__
         for key, start, end in hits:
-            record, anchor, segments = keys[key]
-            if segments is None:
-                code, role, _, _, pattern_id, weight, comparative = record
-                found.append(new(Match, (code, role, start, end, pattern_id, weight, comparative)))
-                continue
-            if lower is None:
-                lower = _Lower(doc)
-            for s, e in self._extend(segments, anchor, lower, start, end):
-                found.append(record._replace(start=s, end=e))
+            for record, anchor, segments in table[key]:
+                if segments is None:
+                    code, role, _, _, pattern_id, weight, comparative = record
+                    found.append(
+                        new(Match, (code, role, start, end, pattern_id, weight, comparative))
+                    )
+                    continue
+                if lower is None:
+                    lower = _Lower(doc)
+                for s, e in self._extend(segments, anchor, lower, start, end):
+                    found.append(record._replace(start=s, end=e))
         return _drop_contained(found)
+
+    def phrase_groups(self) -> list[tuple[str, Doc, tuple[Entry, ...]]]:
+        """The anchor phrasings, one (key, pattern doc, entries) per distinct phrase, for a
+        matcher that should report each phrase once (``scanner.Scanner``): ``find`` with
+        these entries gives the same matches as this matcher's own hits.
+
+        Where patterns share a phrase, this matcher reports their keys in its hash
+        table's order, and that order decides which of two equal matches is kept: it is
+        read from the matcher itself. Of a code's patterns ending on the same words only
+        the first is kept by ``_drop_contained`` (an exclude phrase first), so the others
+        are left out here."""
+        strings = self.nlp.vocab.strings
+        phrases: dict[tuple[int, ...], tuple[Doc, list[int]]] = {}
+        for key, docs in self.anchors:
+            key_id = strings[key]
+            for doc in docs:
+                phrase = tuple(t.lower for t in doc)
+                found = phrases.get(phrase)
+                if found is None:
+                    phrases[phrase] = (doc, [key_id])
+                elif key_id not in found[1]:
+                    found[1].append(key_id)
+        groups = []
+        for i, (doc, keys) in enumerate(phrases.values()):
+            if len(keys) > 1:
+                ordered = [k for k, s, e in self._matcher(doc) if s == 0 and e == len(doc)]
+                if sorted(ordered) != sorted(keys):  # the matcher should hold exactly these
+                    raise RuntimeError(f"phrase {doc.text!r}: matcher keys out of step")
+                keys = ordered
+            groups.append((f"phrase#{i}", doc, _winners([self._entries[k][0] for k in keys])))
+        return groups
 
     def _extend(
         self,
@@ -179,30 +224,34 @@ class CodebookMatcher:
         precede) the previous one with at most ``max_gap`` tokens between."""
         spans = [(start, end)]
         gap = self.max_gap
-        n_tokens = lower.n
+        ids, doc, n_tokens = lower.ids, lower.doc, lower.n
         for i in range(anchor + 1, len(segments)):
             variants, lengths, firsts, _ = segments[i]
             grown = []
             for s, e in spans:
-                for p in range(e, e + gap + 1):
-                    # An empty window (p past the end) matches no phrasing.
-                    if p >= n_tokens or lower[p] not in firsts:
-                        continue
-                    for n in lengths:
-                        if lower.window(p, p + n) in variants:
-                            grown.append((s, p + n))
+                # Past the doc's end the window is empty and matches no phrasing.
+                for p in range(e, min(e + gap + 1, n_tokens)):
+                    word = ids.get(p)
+                    if word is None:
+                        word = ids[p] = doc[p].lower
+                    if word in firsts:
+                        for n in lengths:
+                            if lower.window(p, p + n) in variants:
+                                grown.append((s, p + n))
             spans = grown
         for i in range(anchor - 1, -1, -1):
             variants, lengths, _, lasts = segments[i]
             grown = []
             for s, e in spans:
-                for q in range(s - gap, s + 1):
-                    # Every phrasing ending at q has its last word at q - 1.
-                    if q < 1 or lower[q - 1] not in lasts:
-                        continue
-                    for n in lengths:
-                        if q - n >= 0 and lower.window(q - n, q) in variants:
-                            grown.append((q - n, e))
+                # Every phrasing ending at q has its last word at q - 1.
+                for q in range(max(s - gap, 1), s + 1):
+                    word = ids.get(q - 1)
+                    if word is None:
+                        word = ids[q - 1] = doc[q - 1].lower
+                    if word in lasts:
+                        for n in lengths:
+                            if q - n >= 0 and lower.window(q - n, q) in variants:
+                                grown.append((q - n, e))
             spans = grown
         return spans
 
@@ -262,13 +311,37 @@ def _segment(variants: set[tuple[int, ...]]) -> GapSegment:
     return GapSegment(variants, lengths, firsts, lasts)
 
 
+def _winners(entries: list[Entry]) -> tuple[Entry, ...]:
+    """``entries`` found on the same words without those ``_drop_contained`` would drop
+    whatever else is found: per code, of the patterns without gaps, all but the first
+    exclude phrase, or the first pattern when there is none. Order is kept."""
+    excluded = {e[0].code for e in entries if e[2] is None and e[0].role == EXCLUDE}
+    seen: set[str] = set()
+    kept = []
+    for entry in entries:
+        record, _, segments = entry
+        if segments is None:
+            code = record.code
+            if code in seen or (code in excluded and record.role != EXCLUDE):
+                continue
+            seen.add(code)
+        kept.append(entry)
+    return tuple(kept)
+
+
+def _order(m: Match) -> tuple[int, int, bool]:
+    # By position (a Match is a tuple: start and end are items 2 and 3), longer first,
+    # an exclude phrase before the pattern it shadows.
+    return m[2], -m[3], m[1] != EXCLUDE
+
+
 def _drop_contained(matches: list[Match]) -> list[Match]:
     """Within a code the longest match wins: drop a match lying inside a longer one of
     its code ("low self-esteem" over "self-esteem") or inside one of its code's exclude
     phrases ("learning disability"), and duplicates; then drop the exclude phrases.
     Codes do not shadow each other."""
     if len(matches) > 1:
-        matches.sort(key=lambda m: (m.start, -m.end, m.role != EXCLUDE))
+        matches.sort(key=_order)
     kept: list[Match] = []
     reach: dict[str, int] = {}  # per code, the furthest end of a kept match
     for m in matches:

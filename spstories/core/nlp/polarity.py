@@ -9,6 +9,8 @@ names a need, a wish or the service). The decision itself is ``judge`` in
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -95,36 +97,45 @@ class PolarityReader:
         classes and its sentence starts."""
         return self.read_hits(doc, self._matcher(doc))
 
-    def read_hits(self, doc: Doc, hits: list[tuple[int, int, int]]) -> tuple[DocCues, list[int]]:
-        """``read_doc`` from PhraseMatcher ``hits``; hits of keys that are not this
-        reader's (a matcher shared with the codebook's patterns) are passed over."""
-        positions: dict[str, list[int]] = {}
+    def read_hits(
+        self,
+        doc: Doc,
+        hits: list[tuple[int, int, int]],
+        others: list[tuple[int, int, int]] | None = None,
+    ) -> tuple[DocCues, list[int]]:
+        """``read_doc`` from PhraseMatcher ``hits``. Hits of keys that are not this
+        reader's (a matcher shared with the codebook's patterns) go to ``others`` when
+        given, in order: one pass over the hits serves both."""
+        # Only classes that occur get a list (``"dash" in positions`` is read below).
+        positions: defaultdict[str, list[int]] = defaultdict(list)
         cues: list[Cue] = []
+        cue_starts: list[int] = []
         taken = 0
         last = -1  # start of the last cue kept
         kinds = self._kinds
         new = tuple.__new__
+        keep = others.append if others is not None else None
         # Hits come by start, and at one start shorter before longer: so positions stay
         # sorted and the longest phrase at a position replaces the shorter one.
-        for key, start, end in hits:
-            kind = kinds.get(key)
+        for hit in hits:
+            kind = kinds.get(hit[0])
             if kind is None:
+                if keep is not None:
+                    keep(hit)
                 continue
             categories, classes = kind
+            start = hit[1]
             for word_class in classes:
-                found = positions.get(word_class)
-                if found is None:
-                    positions[word_class] = [start]
-                else:
-                    found.append(start)
+                positions[word_class].append(start)
             if categories is None:
                 continue
             if last == start:
-                cues[-1] = new(Cue, (categories, start, end))
-                taken = end
+                cues[-1] = new(Cue, (categories, start, hit[2]))
+                taken = hit[2]
             elif start >= taken:
-                cues.append(new(Cue, (categories, start, end)))
-                taken = end
+                cues.append(new(Cue, (categories, start, hit[2])))
+                cue_starts.append(start)
+                taken = hit[2]
                 last = start
         starts = sentence_starts(
             doc,
@@ -136,7 +147,7 @@ class PolarityReader:
         if "dash" in positions:  # a spaced dash ("tips - getting back") splits clauses
             spaced = [i for i in positions["dash"] if i and doc[i - 1].whitespace_]
             breaks = sorted(breaks + spaced)
-        return DocCues(cues, breaks, positions), starts
+        return DocCues(cues, breaks, positions, cue_starts), starts
 
     def read_sentence(self, doc: Doc, start: int, end: int) -> SentenceCues:
         """The cues of doc[start:end] (reads the whole doc; for tests and inspection)."""
@@ -151,17 +162,30 @@ class PolarityReader:
         self,
         doc: Doc,
         matches: list[Match],
-        hits: list[tuple[int, int, int]] | PhraseMatcher,
+        hits: list[tuple[int, int, int]] | PhraseMatcher | tuple[DocCues, list[int]],
+        parsed: bool | None = None,
     ) -> list[Evidence]:
         """One Evidence per match that reports an outcome. ``hits`` are the doc's cue
-        hits, or the matcher to find them with (only needed when there are matches)."""
+        hits, the matcher to find them with (only needed when there are matches), or
+        what ``read_hits`` made of them; ``parsed`` as for ``SentenceIndex``."""
         if isinstance(hits, PhraseMatcher):
             hits = hits(doc)
-        found, starts = self.read_hits(doc, hits)
-        index = SentenceIndex(doc, starts)
+        found, starts = hits if isinstance(hits, tuple) else self.read_hits(doc, hits)
         by_sentence: dict[tuple[int, int], list[Match]] = {}
-        for match in matches:
-            by_sentence.setdefault(index.sentence_of(match.start), []).append(match)
+        index = SentenceIndex(doc, starts, parsed)
+        if index.parsed:
+            for match in matches:
+                by_sentence.setdefault(index.sentence_of(match[2]), []).append(match)
+        else:  # ``index.sentence_of`` written out: it runs for every match
+            n_starts, n_tokens = len(starts), len(doc)
+            for match in matches:
+                i = bisect_right(starts, match[2])
+                sentence = starts[i - 1], starts[i] if i < n_starts else n_tokens
+                group = by_sentence.get(sentence)
+                if group is None:
+                    by_sentence[sentence] = [match]
+                else:
+                    group.append(match)
 
         def words(i: int) -> str:
             return doc[i].lower_
@@ -170,9 +194,7 @@ class PolarityReader:
         polar = self.polar
         new = tuple.__new__
         for (start, end), in_sentence in by_sentence.items():
-            sentence = SentenceCues(
-                start, end, found, [(m.start, m.end) for m in in_sentence], words
-            )
+            sentence = SentenceCues(start, end, found, [m[2:4] for m in in_sentence], words)
             chars: tuple[int, int] | None = None
             for match in in_sentence:
                 if polar:

@@ -80,9 +80,11 @@ def sentence_starts(
 class SentenceIndex:
     """Maps token offsets of one doc to the token range of their sentence."""
 
-    def __init__(self, doc: Doc, starts: list[int]) -> None:
+    def __init__(self, doc: Doc, starts: list[int], parsed: bool | None = None) -> None:
+        """``parsed``: whether the doc's own sentence starts are set, when the caller
+        knows (the check walks the doc)."""
         self.doc = doc
-        self.parsed = doc.has_annotation("SENT_START")
+        self.parsed = doc.has_annotation("SENT_START") if parsed is None else parsed
         self.starts = starts
 
     def sentence_of(self, token_index: int) -> tuple[int, int]:

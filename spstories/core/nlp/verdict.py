@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
@@ -75,10 +75,11 @@ class DocCues:
     cues: list[Cue]
     breaks: list[int]
     positions: dict[str, list[int]]
-    cue_starts: list[int] = field(default_factory=list)
+    cue_starts: list[int] | None = None  # the cues' starts, made here when not given
 
     def __post_init__(self) -> None:
-        self.cue_starts.extend([c[1] for c in self.cues])
+        if self.cue_starts is None:
+            self.cue_starts = [c[1] for c in self.cues]
 
 
 class SentenceCues:
@@ -99,7 +100,10 @@ class SentenceCues:
         self.words = words  # token offset -> lower-case word, read lazily
         starts = doc.cue_starts
         found = doc.cues[bisect_left(starts, start) : bisect_left(starts, end)]
-        self.cues = [c for c in found if c[2] <= end]
+        # Cues do not overlap, so their ends rise: only the last can reach past ``end``.
+        if found and found[-1][2] > end:
+            found.pop()
+        self.cues = found
         # every cue category in the sentence
         self.present: set[str] = set().union(*[c[0] for c in self.cues])
         self._after_would: int | None = -1
@@ -192,10 +196,26 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         return None
 
     # One pass over the sentence's cues: the clause's cues before and after the match.
-    cs, ce = sc.clause(ms, me)
-    scope = sc.scope_start(ms)
+    # (``sc.clause`` and ``sc.scope_start``, written out: this runs for every match.)
+    s_start, s_end = sc.start, sc.end
+    cs, ce = s_start, s_end
+    breaks = sc.doc.breaks
+    if breaks:
+        i = bisect_left(breaks, ms)
+        if i and breaks[i - 1] >= s_start:
+            cs = breaks[i - 1] + 1
+        i = bisect_left(breaks, me)
+        if i < len(breaks) and breaks[i] < s_end:
+            ce = breaks[i]
+    scope = ms - HYPOTHETICAL_REACH if ms - HYPOTHETICAL_REACH > s_start else s_start
+    contrasts = positions.get("contrast")
+    if contrasts:
+        i = bisect_left(contrasts, ms)
+        if i and contrasts[i - 1] >= scope:
+            scope = contrasts[i - 1] + 1
     before: list[Cue] = []  # nearest first
     after: list[Cue] = []  # nearest first
+    negations: list[Cue] = []  # negations just before the match, nearest first
     wish = modal = now = False
     for c in sc.cues:
         categories, start, end = c
@@ -206,13 +226,15 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
             if start >= cs:
                 before.append(c)
                 now = now or "now" in categories
+                if ms - end < WINDOW_BEFORE and "negation" in categories:
+                    negations.append(c)
         elif start >= me and end <= ce:
             after.append(c)
             now = now or "now" in categories
     if wish or (modal and not now) or _any_within(positions.get("modal"), me, ce):
         return None
     before.reverse()
-    negations = [c for c in before if ms - c[2] < WINDOW_BEFORE and "negation" in c[0]]
+    negations.reverse()
     if role in EVENT_ROLES:
         near = [c for c in before if ms - c[2] < WINDOW_BEFORE]
         near += [c for c in after if c[1] - me < WINDOW_AFTER]
