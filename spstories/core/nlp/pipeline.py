@@ -11,6 +11,7 @@ import importlib.util
 from typing import Any
 
 import spacy
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.util import registry
 
@@ -47,10 +48,25 @@ def codebook_patterns_from_file(path: str) -> list[dict[str, Any]]:
     return codebook_patterns(load_codebook(path))
 
 
+def lean_vocab(nlp: Language) -> Language:
+    """Compute only the lexical attributes the tagger reads (the lower-case form).
+
+    For every word it has not seen, spaCy's vocabulary works out a dozen attributes
+    (stop word, shape, number-like, affixes...). The tagger's private pipeline matches on
+    LOWER and never reads the others, so computing them is wasted work on every new word.
+    """
+    nlp.vocab.lex_attr_getters = {
+        attr: getter for attr, getter in nlp.vocab.lex_attr_getters.items()
+        if attr in (LOWER, NORM)
+    }
+    return nlp
+
+
 def blank_or_base(base: str | None) -> Language:
-    """``spacy.blank("en")``, or the installed package ``base`` without its NER."""
+    """``spacy.blank("en")`` with a lean vocabulary, or the installed package ``base``
+    without its NER (a trained pipeline's own components need every attribute)."""
     if base is None:
-        return spacy.blank("en")
+        return lean_vocab(spacy.blank("en"))
     if importlib.util.find_spec(base) is None:
         raise ModelUnavailable(
             f"spaCy pipeline {base!r} is not installed; install its package or leave it out "
