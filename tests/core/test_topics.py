@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from spstories.core.topics.artifacts import RunRecord, run_folder, save_run
+from spstories.core.topics.artifacts import RunRecord, load_topic_model, run_folder, save_run
 from spstories.core.topics.corpus import SourceText, build_units, codes_by_unit, residual
 from spstories.core.topics.model import TopicParams, fit_topics
 from spstories.core.topics.planted import THEMES, planted_corpus, recovered
@@ -137,3 +137,26 @@ def test_draft_versions_never_collide():
     assert next_draft_version("1.0.0", set()) == "1.1.0-draft.1"
     assert next_draft_version("1.1.0-draft.1", {"1.1.0-draft.1"}) == "1.1.0-draft.2"
     assert next_draft_version("1.0.0", {"1.1.0-draft.1"}) == "1.1.0-draft.2"
+
+
+def test_the_fitted_model_is_saved_safely_and_loads_back(planted, tmp_path):
+    units, _truth, fitted = planted
+    record = RunRecord("9", PARAMS, len(units), "abc123", None, "feedback")
+    folder = save_run(run_folder(tmp_path, "9"), record, fitted, summarise(units, fitted))
+    saved = {p.name for p in (folder / "bertopic").iterdir()}
+    assert {"topic_embeddings.safetensors", "ctfidf.safetensors", "config.json"} <= saved
+    model, embed = load_topic_model(folder)
+    assert model.get_topics().keys() == fitted.model.get_topics().keys()
+    assert [w for w, _ in model.get_topic(0)] == [w for w, _ in fitted.model.get_topic(0)]
+    # New text lands in the topic whose theme it shares, through the saved embedder alone.
+    texts = [u.text for u in units[:40]]
+    again, _ = model.transform(texts, embed(texts))
+    assert list(again) == fitted.assignments[:40]
+
+
+def test_no_saved_file_holds_narrative_text(planted, tmp_path):
+    units, _truth, fitted = planted
+    record = RunRecord("9", PARAMS, len(units), "abc123", None, "feedback")
+    folder = save_run(run_folder(tmp_path, "9"), record, fitted, summarise(units, fitted))
+    written = " ".join(p.read_text(errors="ignore") for p in folder.rglob("*.json"))
+    assert not [u.text for u in units if u.text in written]

@@ -73,6 +73,9 @@ class Fitted:
     backend: str
     seconds: float
     versions: dict[str, str] = field(default_factory=dict)
+    # The fitted BERTopic object and the TF-IDF embedder, kept for saving (not compared).
+    model: Any = field(default=None, repr=False, compare=False)
+    embedder: Any = field(default=None, repr=False, compare=False)
 
 
 def minilm_available() -> bool:
@@ -176,7 +179,8 @@ def fit_topics(texts: Sequence[str], params: TopicParams,
     reps = _representatives(model.umap_model.transform(embeddings), assignments,
                             params.representatives)
     return Fitted(assignments, terms, reps, params.backend,
-                  round(time.perf_counter() - started, 3), _versions())
+                  round(time.perf_counter() - started, 3), _versions(), model=model,
+                  embedder=embedder)
 
 
 def _representatives(reduced: Any, assignments: list[int], k: int) -> dict[int, list[int]]:
