@@ -51,7 +51,25 @@ class Tagger(Protocol):
     def rollup(self, code: str) -> str: ...
 
 
-class RuleTagger:
+class CodebookTagger:
+    """What every tagger says about the codebook it tags with."""
+
+    codebook: Codebook
+
+    @property
+    def codebook_id(self) -> str:
+        return self.codebook.id
+
+    @property
+    def codebook_version(self) -> str:
+        return self.codebook.version
+
+    def rollup(self, code: str) -> str:
+        return self.codebook.rollup(code)
+
+
+
+class RuleTagger(CodebookTagger):
     """Codebook patterns plus the polarity reader, on a spaCy pipeline without a model."""
 
     kind = "rules"
@@ -72,17 +90,6 @@ class RuleTagger:
         cls, codebook: Codebook, *, base: str | None = None, min_score: float = DEFAULT_MIN_SCORE
     ) -> RuleTagger:
         return cls(codebook, build_nlp(codebook, base=base), min_score=min_score)
-
-    @property
-    def codebook_id(self) -> str:
-        return self.codebook.id
-
-    @property
-    def codebook_version(self) -> str:
-        return self.codebook.version
-
-    def rollup(self, code: str) -> str:
-        return self.codebook.rollup(code)
 
     def tag(self, text: str) -> list[Tag]:
         """Tags of one text, highest score first; offsets index into ``text``."""

@@ -20,11 +20,16 @@ from spstories.core.learning.artifacts import ModelError, load_model, newest_mod
 from spstories.core.learning.artifacts import models_dir as default_models_dir
 from spstories.core.learning.classifier import CodebookClassifier
 from spstories.core.learning.data import pair_of, rule_spans
-from spstories.core.tagging import DEFAULT_MIN_SCORE, RuleTagger, register_tagger
+from spstories.core.tagging import (
+    DEFAULT_MIN_SCORE,
+    CodebookTagger,
+    RuleTagger,
+    register_tagger,
+)
 from spstories.core.tags import Polarity, Tag
 
 
-class ModelTagger:
+class ModelTagger(CodebookTagger):
     """Tags from a ``CodebookClassifier``, with or without the rule tags (``hybrid``)."""
 
     source = "model"
@@ -44,17 +49,6 @@ class ModelTagger:
         self.hybrid = hybrid
         self.kind = "hybrid" if hybrid else "model"
         self.model_name = model_name
-
-    @property
-    def codebook_id(self) -> str:
-        return self.codebook.id
-
-    @property
-    def codebook_version(self) -> str:
-        return self.codebook.version
-
-    def rollup(self, code: str) -> str:
-        return self.codebook.rollup(code)
 
     def tag(self, text: str) -> list[Tag]:
         return self.combine(text, self.rules.tag(text))
