@@ -68,7 +68,6 @@ class CodebookTagger:
         return self.codebook.rollup(code)
 
 
-
 class RuleTagger(CodebookTagger):
     """Codebook patterns plus the polarity reader, on a spaCy pipeline without a model."""
 
