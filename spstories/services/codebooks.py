@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spstories.core.codebook import Codebook as CodebookSpec
-from spstories.core.codebook import load_codebook, shipped_codebooks
+from spstories.core.codebook import load_codebook, load_codebook_text, shipped_codebooks
 from spstories.services import audit
 from spstories.storage.models import Code, Codebook
 
@@ -66,3 +66,16 @@ def sync_shipped_codebooks(
 def code_ids(session: Session, codebook: Codebook) -> dict[str, int]:
     """Map the codebook's code keys to database ids."""
     return {code.key: code.id for code in codebook.codes}
+
+
+_specs: dict[tuple[str, str], CodebookSpec] = {}
+
+
+def spec_of(codebook: Codebook) -> CodebookSpec:
+    """The core codebook of a stored version, parsed once per process (versions never change)."""
+    version = (codebook.key, codebook.version)
+    if version not in _specs:
+        _specs[version] = load_codebook_text(
+            codebook.source_yaml, f"{codebook.key} {codebook.version}"
+        )
+    return _specs[version]

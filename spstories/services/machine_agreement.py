@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from spstories.core.agreement import cohen_kappa
 from spstories.core.evaluation import EvaluationReport, Score, evaluate
 from spstories.core.vocabulary import ReviewState, TagOrigin
-from spstories.services.training import spec_of
+from spstories.services.codebooks import spec_of
 from spstories.storage.models import Code, Codebook, Tag, User
 
 MACHINE = {TagOrigin.RULE.value, TagOrigin.MODEL.value}

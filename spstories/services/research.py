@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spstories.core import codebook_edit
-from spstories.core.codebook import load_codebook_text
 from spstories.core.codebook_edit import TreeCode
 from spstories.core.refiqda import guid
 from spstories.core.transcripts import read_transcript
 from spstories.errors import SpstoriesError
 from spstories.services import audit
+from spstories.services.codebooks import spec_of
 from spstories.storage.models import (
     CaseStudy,
     Client,
@@ -65,7 +65,7 @@ def create_project(session: Session, user: User, name: str, organisation_id: int
     session.flush()
     codes = []
     if codebook is not None:
-        spec = load_codebook_text(codebook.source_yaml, f"{codebook.key} {codebook.version}")
+        spec = spec_of(codebook)
         codes = codebook_edit.from_spec(spec)
     _record(session, "research.project.create", user, project, name=project.name)
     save_codebook(session, user, project, codes,

@@ -9,13 +9,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from spstories.core.codebook import Codebook as CodebookSpec
-from spstories.core.codebook import load_codebook_text
 from spstories.core.learning.artifacts import newest_model
 from spstories.core.tagging import Tagger, build_tagger
 from spstories.core.vocabulary import ReviewState, TagOrigin
 from spstories.errors import SpstoriesError
 from spstories.services import audit
-from spstories.services.codebooks import latest_version
+from spstories.services.codebooks import latest_version, spec_of
 from spstories.services.jobs import Progress, register_task
 from spstories.services.training import model_tagger, models_root
 from spstories.storage.models import CaseStudy, Codebook, Feedback, Tag
@@ -27,21 +26,15 @@ TAGGED_FIELDS = {
     Feedback: ("text",),
 }
 _taggers: dict[tuple[str, str, str], tuple[CodebookSpec, Tagger]] = {}
-_specs: dict[tuple[str, str], CodebookSpec] = {}
 
 
 def tagger_for(codebook: Codebook) -> tuple[CodebookSpec, Tagger]:
     """The codebook spec and tagger of a stored codebook version, built once per process
     and model: the hybrid of rules and the newest trained model when there is one (see
     ``services.training``), else the rules."""
-    version = (codebook.key, codebook.version)
-    if version not in _specs:
-        _specs[version] = load_codebook_text(
-            codebook.source_yaml, f"{codebook.key} {codebook.version}"
-        )
-    spec = _specs[version]
+    spec = spec_of(codebook)
     newest = newest_model(models_root(), spec.id)
-    key = (*version, newest.name if newest else "")
+    key = (codebook.key, codebook.version, newest.name if newest else "")
     if key not in _taggers:
         learned = model_tagger(spec) if newest else None
         _taggers[key] = (spec, learned or build_tagger(spec))

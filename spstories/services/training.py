@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spstories.core.codebook import Codebook as CodebookSpec
-from spstories.core.codebook import load_codebook_text
 from spstories.core.learning.artifacts import ModelError, models_dir, newest_model, read_manifest
 from spstories.core.learning.data import LabelledText, label_of
 from spstories.core.learning.tagger import ModelTagger, load_tagger
@@ -25,6 +24,7 @@ from spstories.core.tagging import build_tagger
 from spstories.core.vocabulary import ReviewState
 from spstories.errors import SpstoriesError
 from spstories.services import audit
+from spstories.services.codebooks import spec_of
 from spstories.services.jobs import Progress, register_task
 from spstories.storage.models import Code, Codebook, Tag, User
 
@@ -32,10 +32,6 @@ from spstories.storage.models import Code, Codebook, Tag, User
 def models_root() -> Path:
     """Where trained models are written and read."""
     return models_dir()
-
-
-def spec_of(codebook: Codebook) -> CodebookSpec:
-    return load_codebook_text(codebook.source_yaml, f"{codebook.key} {codebook.version}")
 
 
 def reviewed_units(session: Session, codebook: Codebook) -> list[LabelledText]:

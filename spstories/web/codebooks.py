@@ -6,9 +6,10 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from spstories.core.codebook import codebook_to_markdown, load_codebook_text
+from spstories.core.codebook import codebook_to_markdown
 from spstories.core.markdown import render_markdown
 from spstories.core.vocabulary import Role
+from spstories.services.codebooks import spec_of
 from spstories.services.overview import codebook_versions
 from spstories.storage.models import Codebook
 from spstories.web.access import any_role, current_user, roles
@@ -40,6 +41,6 @@ def view(codebook_id: int) -> str:
     row = get_db().get(Codebook, codebook_id)
     if row is None:
         abort(404)
-    spec = load_codebook_text(row.source_yaml, f"{row.key} {row.version}")
+    spec = spec_of(row)
     document = Markup(render_markdown(codebook_to_markdown(spec)))  # noqa: S704 - sanitised
     return render_template("codebooks/view.html", codebook=row, document=document)

@@ -8,10 +8,10 @@ from werkzeug.wrappers import Response
 
 from spstories.core.vocabulary import Role
 from spstories.services import review as service
-from spstories.services.codebooks import latest_version
+from spstories.services.codebooks import latest_version, spec_of
 from spstories.services.machine_agreement import machine_agreement
 from spstories.services.tagging import OUTCOMES_CODEBOOK
-from spstories.services.training import model_status, spec_of, uncertain_first
+from spstories.services.training import model_status, uncertain_first
 from spstories.storage.models import Codebook
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
