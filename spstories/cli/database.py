@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from spstories.cli.context import CliContext
+from spstories.cli.retag import retag_with_progress
 from spstories.services import database
 from spstories.services.codebooks import sync_shipped_codebooks
-from spstories.services.tagging import OUTCOMES_CODEBOOK, documents_to_tag, retag_all
+from spstories.services.tagging import OUTCOMES_CODEBOOK, documents_to_tag
 
 
 @click.command("init-db")
@@ -37,10 +36,4 @@ def _sync_codebooks(ctx: CliContext) -> None:
                 f"Codebook {row.key} version {row.version}: {state} ({len(row.codes)} codes)."
             )
             if created and row.key == OUTCOMES_CODEBOOK and documents_to_tag(session):
-                with click.progressbar(
-                    length=len(documents_to_tag(session)),
-                    label="Re-tagging narratives",
-                    file=sys.stderr,
-                ) as bar:
-                    tags = retag_all(session, row, progress=bar.update)
-                click.echo(f"Re-tagged narratives with version {row.version}: {tags} tags.")
+                retag_with_progress(session, row)

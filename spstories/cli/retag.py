@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
+from sqlalchemy.orm import Session
 
 from spstories.cli.context import CliContext
 from spstories.errors import SpstoriesError
 from spstories.services.codebooks import latest_version
 from spstories.services.tagging import OUTCOMES_CODEBOOK, documents_to_tag, retag_all
+from spstories.storage.models import Codebook
 
 
 @click.command("retag")
@@ -25,9 +27,14 @@ def retag(ctx: CliContext, key: str) -> None:
             raise SpstoriesError(
                 f"no codebook {key!r} in the database; run 'spstories upgrade-db'."
             )
-        count = len(documents_to_tag(session))
-        with click.progressbar(
-            length=count, label=f"Tagging with {key} {codebook.version}", file=sys.stderr
-        ) as bar:
-            tags = retag_all(session, codebook, progress=bar.update)
-        click.echo(f"Re-tagged {count} documents: {tags} machine tags.")
+        retag_with_progress(session, codebook)
+
+
+def retag_with_progress(session: Session, codebook: Codebook) -> None:
+    """Re-tag every narrative with ``codebook``, with a progress bar on stderr."""
+    count = len(documents_to_tag(session))
+    with click.progressbar(
+        length=count, label=f"Tagging with {codebook.key} {codebook.version}", file=sys.stderr
+    ) as bar:
+        tags = retag_all(session, codebook, progress=bar.update)
+    click.echo(f"Re-tagged {count} documents with version {codebook.version}: {tags} tags.")
