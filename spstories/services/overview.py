@@ -55,7 +55,3 @@ def overview(session: Session, user: User) -> Overview:
 
 def codebook_versions(session: Session) -> list[Codebook]:
     return list(session.scalars(select(Codebook).order_by(Codebook.key, Codebook.created_at)))
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from spstories.services.overview import codebook_versions, count_users, overview
-from spstories.storage.queries import all_organisations
+from spstories.services.accounts import manageable_users
+from spstories.services.overview import codebook_versions, overview
 from spstories.web.access import any_role, current_user
 from spstories.web.db import get_db
 
@@ -21,6 +21,7 @@ def index() -> str:
     if user.role == "researcher":
         context["codebooks"] = codebook_versions(db)
     if user.role == "admin":
-        context["user_count"] = count_users(db)
-        context["organisations"] = all_organisations(db)
+        # Only accounts the administrator may manage: other organisations' staff stay private.
+        context["user_count"] = len(manageable_users(db, user))
+        context["organisations"] = user.organisations
     return render_template(f"home/{user.role}.html", **context)
