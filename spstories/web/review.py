@@ -126,6 +126,20 @@ def document(tag_id: int) -> str:
     )
 
 
+def _stored_offset(text: str, shown: int) -> int:
+    """The offset into ``text`` as stored of the ``shown``-th character as the page shows it.
+
+    The HTML parser turns each CR LF (as browsers submit line breaks in a textarea) and each
+    lone CR into one LF, so the offsets the page takes from a selection count a CR LF as one
+    character. A CR LF maps to where its CR is; -1 stands for an offset past the end.
+    """
+    if "\r" not in text or shown < 0:
+        return shown
+    starts = [i for i, char in enumerate(text) if not (char == "\n" and text[i - 1 : i] == "\r")]
+    starts.append(len(text))
+    return starts[shown] if shown < len(starts) else -1
+
+
 @bp.route("/tags/<int:tag_id>/add", methods=["POST"])
 @roles(*REVIEWERS)
 def add(tag_id: int) -> Response:
@@ -133,14 +147,15 @@ def add(tag_id: int) -> Response:
     form = request.form
     try:
         tag = service.visible_tag(db, current_user(), tag_id)
+        text = service.text_of(db, tag)
         service.add_missed(
             db,
             current_user(),
             tag.code.codebook,
             service.document_of(db, tag),
             tag.field,
-            form.get("start", -1, type=int),
-            form.get("end", -1, type=int),
+            _stored_offset(text, form.get("start", -1, type=int)),
+            _stored_offset(text, form.get("end", -1, type=int)),
             form.get("code", ""),
             form.get("polarity", ""),
             form.get("note", ""),

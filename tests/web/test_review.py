@@ -80,3 +80,26 @@ def test_agreement_page(client, auth, users, tags):
         auth.post(f"/review/tags/{tag.id}", {"decision": "accept"}, form_path="/review/")
     page = client.get("/review/agreement").get_data(as_text=True)
     assert "Cohen" in page and "confidence" in page
+
+
+def test_missed_tag_offsets_count_a_line_break_as_the_page_shows_it(client, auth, users, db,
+                                                                     orgs):
+    # Browsers submit a textarea's line breaks as CR LF; the page's DOM (where the selection
+    # is taken) shows each as one LF.
+    stored = "I feel much more confident now.\r\n\r\nThe parking was bad.\r\nThanks."
+    feedback = Feedback(organisation_id=orgs["north"].id, source="client", channel="email",
+                        received_on=date(2026, 1, 5), text=stored)
+    db.add(feedback)
+    db.flush()
+    tag = tag_document(db, feedback)[0]
+    db.commit()
+    shown = stored.replace("\r\n", "\n")
+    start = shown.index("The parking")
+    auth.login("researcher@north.test")
+    path = f"/review/tags/{tag.id}/document"
+    auth.post(f"/review/tags/{tag.id}/add",
+              {"start": start, "end": start + len("The parking was bad."), "code": "access",
+               "polarity": "unchanged"}, form_path=path)
+    added = db.scalars(select(Tag).where(Tag.origin == "human")).one()
+    assert added.evidence == "The parking was bad."
+    assert stored[added.start_offset:added.end_offset] == added.evidence

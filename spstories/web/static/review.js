@@ -1,6 +1,14 @@
 // Review queue shortcuts: j/k move between tags, a accept, r reject, c change, m add missed.
+// After a decision the queue reloads with the focus where it was, on the tag that now
+// stands in the decided one's place, so a reviewer can keep going from the keyboard.
 (function () {
   "use strict";
+  var POSITION = "spstories.review.position";
+  var saved = null;
+  try {
+    saved = window.sessionStorage.getItem(POSITION);
+    window.sessionStorage.removeItem(POSITION);
+  } catch (e) { saved = null; }
   var items = Array.prototype.slice.call(document.querySelectorAll(".review-item"));
   if (!items.length) { return; }
   var current = 0;
@@ -8,6 +16,13 @@
     current = Math.max(0, Math.min(items.length - 1, i));
     items[current].focus();
   }
+  items.forEach(function (item, i) {
+    Array.prototype.forEach.call(item.querySelectorAll("form"), function (form) {
+      form.addEventListener("submit", function () {
+        try { window.sessionStorage.setItem(POSITION, String(i)); } catch (e) { /* private mode */ }
+      });
+    });
+  });
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
@@ -23,5 +38,5 @@
     else { return; }
     event.preventDefault();
   });
-  focus(0);
+  focus(parseInt(saved, 10) || 0);
 })();
