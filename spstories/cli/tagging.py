@@ -19,10 +19,17 @@ from spstories.core.codebook import (
     find_codebook,
     load_codebook,
 )
+from spstories.core.embeddings import NONE
+from spstories.core.embeddings import backends as embedding_backends
+from spstories.core.embeddings import resolve as resolve_embeddings
+from spstories.core.embeddings import status as embedding_status
 from spstories.core.evaluation import check_examples, format_report, pairs_from_tags
 from spstories.core.evaluation import evaluate as score
 from spstories.core.io import Format, Split, read_gold, read_texts
 from spstories.core.learning import tagger as _learned  # noqa: F401 - registers model, hybrid
+from spstories.core.learning.crossval import format_cv, summary
+from spstories.core.learning.data import read_labelled, text_hash
+from spstories.core.learning.training import cross_validated, prepare
 from spstories.core.ranking import rank
 from spstories.core.tagging import DEFAULT_MIN_SCORE, Tagger, build_tagger, tagger_kinds
 from spstories.errors import SpstoriesError
@@ -82,6 +89,14 @@ tagger_option = click.option(
     show_default=True,
     help="Which tagger: rules (codebook patterns and the polarity reader); model (the "
     "newest model trained with 'spstories train'); hybrid (rules plus the model's tags).",
+)
+embeddings_option = click.option(
+    "--embeddings",
+    type=click.Choice(["auto", NONE, *embedding_backends()]),
+    default="auto",
+    show_default=True,
+    help="Sentence embeddings as extra model features (and zero-shot similarity to code "
+    "descriptions): auto uses them when the embeddings extra is installed.",
 )
 min_score_option = click.option(
     "--min-score",
@@ -177,17 +192,38 @@ def tag(
 )
 @tagger_option
 @min_score_option
+@click.option(
+    "--cv",
+    "folds",
+    type=click.IntRange(2, 20),
+    default=None,
+    help="Cross-validate instead: train a model on all but one fold of the gold texts "
+    "(plus the codebook's examples), score the held-out fold, and report baseline, rules, "
+    "model and hybrid. Nothing is written; --tagger is not used.",
+)
+@embeddings_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @friendly
 def evaluate_command(
-    codebook_ref: str, gold_path: str, kind: str, min_score: float | None, as_json: bool
+    codebook_ref: str,
+    gold_path: str,
+    kind: str,
+    min_score: float | None,
+    folds: int | None,
+    embeddings: str,
+    as_json: bool,
 ) -> None:
     """Score the tagger against gold codes: precision, recall and F1 per code, and micro
     and macro averages over (code, polarity) pairs and over codes alone, per text as the
-    codebook spec defines. Single-label codebooks report top-1 accuracy instead."""
+    codebook spec defines. Single-label codebooks report top-1 accuracy instead. With
+    --cv, cross-validated figures of the learned tagger beside the rules."""
+    if folds is not None:
+        _cross_validate(codebook_ref, gold_path, folds, embeddings, min_score, as_json)
+        return
     tagger = _tagger(codebook_ref, kind, min_score)
     codebook = tagger.codebook
     gold_texts = read_gold(gold_path, codes=[c.id for c in codebook.codes])
+    _warn_if_trained_on(tagger, gold_texts)
     if codebook.assignment == "single":
         _accuracy(tagger, gold_texts, as_json)
         return
@@ -212,6 +248,47 @@ def evaluate_command(
 
 
 evaluate = evaluate_command
+
+
+def _warn_if_trained_on(tagger: Tagger, gold_texts: list[Any]) -> None:
+    seen = getattr(tagger, "training_texts", frozenset())
+    overlap = sum(text_hash(g.text) in seen for g in gold_texts)
+    if overlap:
+        click.echo(
+            f"Warning: {overlap} of {len(gold_texts)} gold texts were in the training data of "
+            f"model {tagger.model_name}, so these figures flatter it; use --cv for a fair "
+            "test.",
+            err=True,
+        )
+
+
+def _cross_validate(
+    codebook_ref: str,
+    gold_path: str,
+    folds: int,
+    embeddings: str,
+    min_score: float | None,
+    as_json: bool,
+) -> None:
+    codebook = load_codebook(find_codebook(codebook_ref))
+    if codebook.assignment == "single":
+        raise SpstoriesError("--cv scores multi-label codebooks; this one is single-label")
+    backend = resolve_embeddings(embeddings)
+    click.echo(embedding_status(backend)["message"], err=True)
+    options = {} if min_score is None else {"min_score": min_score}
+    with tqdm(total=folds, desc="Cross-validating", unit="fold", disable=None) as bar:
+        data = prepare(
+            codebook,
+            read_labelled(gold_path, codebook),
+            build_tagger(codebook, **options),
+            embeddings=backend,
+        )
+        cv = cross_validated(data, folds=folds, progress=lambda done, total: bar.update())
+    if as_json:
+        click.echo(json.dumps({"folds": cv.folds, "texts": cv.n_texts, **summary(cv)}, indent=2))
+        return
+    click.echo(f"{cv.n_texts} texts, {cv.folds} folds by text; over (code, polarity) pairs:")
+    click.echo(format_cv(cv))
 
 
 def vars_of(average: Any) -> dict[str, float]:

@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 
 from spstories.cli.context import CliContext
-from spstories.cli.tagging import CODEBOOK_HELP
+from spstories.cli.tagging import CODEBOOK_HELP, embeddings_option
 from spstories.core.codebook import find_codebook, load_codebook
+from spstories.core.embeddings import resolve as resolve_embeddings
+from spstories.core.embeddings import status as embedding_status
+from spstories.core.learning.crossval import format_cv
 from spstories.core.learning.data import LabelledText, read_labelled
 from spstories.core.learning.training import train as train_model
 from spstories.core.tagging import build_tagger
+from spstories.errors import SpstoriesError
 from spstories.services import audit
 from spstories.services.codebooks import stored_version
 from spstories.services.training import models_root, reviewed_units
@@ -46,6 +50,7 @@ from spstories.services.training import models_root, reviewed_units
     default=None,
     help="Where to write the model (default: models/, env SPSTORIES_MODELS_DIR).",
 )
+@embeddings_option
 @click.pass_obj
 def train_command(
     ctx: CliContext,
@@ -54,6 +59,7 @@ def train_command(
     reviews: bool,
     folds: int,
     models_dir: str | None,
+    embeddings: str,
 ) -> None:
     """Train the learned tagger of a codebook from labelled texts, confirmed tags and the
     codebook's examples; write models/<codebook>-<version>-<date>/ with MODEL_CARD.md and
@@ -72,8 +78,12 @@ def train_command(
         click.echo(f"[{fraction:4.0%}] {message}", err=True)
 
     try:
-        result = train_model(spec, units, build_tagger(spec), root, folds=folds, progress=say)
-    except ValueError as exc:
+        backend = resolve_embeddings(embeddings)
+        click.echo(embedding_status(backend)["message"], err=True)
+        result = train_model(
+            spec, units, build_tagger(spec), root, folds=folds, progress=say, embeddings=backend
+        )
+    except (ValueError, SpstoriesError) as exc:
         raise click.ClickException(str(exc)) from exc
     if stored is not None:
         with ctx.session() as session:
@@ -89,7 +99,4 @@ def train_command(
     if result.cv is None:
         click.echo("No cross-validation: fewer than two labelled texts.", file=sys.stderr)
         return
-    click.echo(f"{'tagger':<10} {'micro P':>8} {'micro R':>8} {'micro F1':>9} {'macro F1':>9}")
-    for kind, report in result.cv.reports.items():
-        mi, ma = report.micro_pairs, report.macro_pairs
-        click.echo(f"{kind:<10} {mi.precision:8.3f} {mi.recall:8.3f} {mi.f1:9.3f} {ma.f1:9.3f}")
+    click.echo(format_cv(result.cv))

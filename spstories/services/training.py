@@ -16,10 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spstories.core.codebook import Codebook as CodebookSpec
+from spstories.core.embeddings import NONE, default_backend
+from spstories.core.embeddings import available as embeddings_available
+from spstories.core.embeddings import status as embedding_status
 from spstories.core.learning.artifacts import ModelError, models_dir, newest_model, read_manifest
 from spstories.core.learning.data import LabelledText, label_of
 from spstories.core.learning.tagger import ModelTagger, load_tagger
 from spstories.core.learning.training import TrainingResult, train
+from spstories.core.learning.zeroshot import suggest_codes as zeroshot_suggestions
 from spstories.core.tagging import build_tagger
 from spstories.core.vocabulary import ReviewState
 from spstories.errors import SpstoriesError
@@ -77,7 +81,13 @@ def train_codebook(
     units = [*labelled, *reviewed_units(session, codebook)]
     try:
         result = train(
-            spec, units, build_tagger(spec), root or models_root(), folds=folds, progress=progress
+            spec,
+            units,
+            build_tagger(spec),
+            root or models_root(),
+            folds=folds,
+            progress=progress,
+            embeddings=default_backend(),
         )
     except ValueError as exc:
         raise SpstoriesError(str(exc)) from exc
@@ -123,18 +133,50 @@ def model_tagger(spec: CodebookSpec, hybrid: bool = True) -> ModelTagger | None:
 
 
 def model_status(spec: CodebookSpec) -> dict[str, Any]:
-    """Which tagging mode is active for a codebook, for the pages to say so."""
+    """Which tagging mode is active for a codebook, and whether sentence embeddings are
+    installed, for the pages to say so."""
+    embeddings = embedding_status()
+    status: dict[str, Any] = {
+        "mode": "rules",
+        "model": None,
+        "features": None,
+        "trained_at": None,
+        "problem": None,
+        "embeddings": embeddings["mode"],
+        "embeddings_message": embeddings["message"],
+    }
     directory = newest_model(models_root(), spec.id)
     if directory is None:
-        return {"mode": "rules", "model": None, "features": None, "trained_at": None}
+        return status
     manifest = read_manifest(directory)
-    return {
+    backend = manifest.get("params", {}).get("embeddings", NONE)
+    if backend != NONE and not embeddings_available(backend):
+        status["problem"] = (
+            f"The newest model, {directory.name}, needs {backend} sentence embeddings, "
+            "which are not installed here, so the rules alone tag."
+        )
+        return status
+    return status | {
         "mode": "hybrid",
         "model": directory.name,
         "features": manifest.get("features"),
         "trained_at": manifest.get("trained_at"),
         "cv": manifest.get("cross_validation"),
     }
+
+
+def suggest_codes(spec: CodebookSpec, passage: str, top: int = 3) -> dict[str, Any]:
+    """Codes whose descriptions are nearest in meaning to ``passage`` (zero-shot, with
+    sentence embeddings), or the reason there are none."""
+    embeddings = embedding_status()
+    found: list[dict[str, Any]] = []
+    if embeddings["mode"] != NONE and passage.strip():
+        labels = {c.id: c.label for c in spec.codes}
+        found = [
+            {"code": code, "label": labels.get(code, code), "similarity": score}
+            for code, score in zeroshot_suggestions(spec, passage, embeddings["mode"], top=top)
+        ]
+    return {**embeddings, "suggestions": found}
 
 
 def uncertainty(tagger: ModelTagger, tag: Tag, code_key: str) -> float:

@@ -3,7 +3,7 @@ far the machine agrees with people, per code."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from spstories.core.vocabulary import Role
@@ -11,7 +11,7 @@ from spstories.services import review as service
 from spstories.services.codebooks import latest_version, spec_of
 from spstories.services.machine_agreement import machine_agreement
 from spstories.services.tagging import OUTCOMES_CODEBOOK
-from spstories.services.training import model_status, uncertain_first
+from spstories.services.training import model_status, suggest_codes, uncertain_first
 from spstories.storage.models import Codebook
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
@@ -123,7 +123,22 @@ def document(tag_id: int) -> str:
         tag=tag,
         text=service.text_of(db, tag),
         codes=tag.code.codebook.codes,
+        status=model_status(spec_of(tag.code.codebook)),
     )
+
+
+MAX_SUGGEST_CHARS = 2000
+
+
+@bp.route("/suggest", methods=["POST"])
+@roles(*REVIEWERS)
+def suggest() -> Response:
+    """Codes nearest in meaning to a selected passage (zero-shot), as JSON."""
+    codebook = _codebook()
+    passage = request.form.get("text", "")
+    if len(passage) > MAX_SUGGEST_CHARS:
+        return jsonify(error=f"select at most {MAX_SUGGEST_CHARS} characters"), 400
+    return jsonify(suggest_codes(spec_of(codebook), passage))
 
 
 def _stored_offset(text: str, shown: int) -> int:

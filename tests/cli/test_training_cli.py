@@ -40,3 +40,41 @@ def test_train_refuses_a_labelled_file_with_unknown_codes(tmp_path, database_url
                                       "sp-outcomes", "--labelled", str(bad)])
     assert result.exit_code == 1
     assert "nope" in result.output
+
+
+def test_evaluate_cv_scores_all_kinds_without_writing_a_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPSTORIES_MODELS_DIR", str(tmp_path / "models"))
+    labelled = tmp_path / "few.jsonl"
+    labelled.write_text("".join(DEV.read_text().splitlines(keepends=True)[:24]))
+    args = ["evaluate", "--codebook", "sp-outcomes", "--gold", str(labelled), "--cv", "3"]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["folds"] == 3 and figures["texts"] == 24
+    assert set(figures) >= {"baseline", "rules", "model", "hybrid"}
+    assert figures["rules"]["micro_pairs_f1"] > figures["baseline"]["micro_pairs_f1"]
+    assert "not installed" in result.stderr  # which embedding mode was used
+    assert not (tmp_path / "models").exists()
+    table = CliRunner().invoke(cli, args)
+    assert "24 texts, 3 folds by text" in table.stdout and "hybrid" in table.stdout
+
+
+def test_evaluate_warns_when_the_model_was_trained_on_the_gold_texts(
+    tmp_path, monkeypatch, database_url
+):
+    monkeypatch.setenv("SPSTORIES_MODELS_DIR", str(tmp_path / "models"))
+    lines = DEV.read_text().splitlines(keepends=True)
+    seen, unseen = tmp_path / "seen.jsonl", tmp_path / "unseen.jsonl"
+    seen.write_text("".join(lines[:12]))
+    unseen.write_text("".join(lines[40:50]))
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["--database-url", database_url, "train", "--codebook",
+                                  "sp-outcomes", "--labelled", str(seen), "--folds", "2"])
+    assert trained.exit_code == 0, trained.output
+    scored = runner.invoke(cli, ["evaluate", "--codebook", "sp-outcomes", "--gold", str(seen),
+                                 "--tagger", "hybrid"])
+    assert scored.exit_code == 0, scored.output
+    assert "12 of 12 gold texts were in the training data" in scored.stderr
+    fair = runner.invoke(cli, ["evaluate", "--codebook", "sp-outcomes", "--gold", str(unseen),
+                               "--tagger", "hybrid"])
+    assert fair.exit_code == 0 and "training data" not in fair.stderr

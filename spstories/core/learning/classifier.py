@@ -1,12 +1,14 @@
 """``CodebookClassifier``: a multi-label (code, polarity) classifier over sentences.
 
 One logistic regression per label (one-vs-rest) on TF-IDF word and character n-grams
-plus rule-match indicators. A unit (short text, sentence, example) is scored sentence by
-sentence and takes the highest sentence's probability, so the same model gives text-level
-decisions and the sentence that evidences each. Per-label thresholds are chosen on
-inner cross-validation, two sets of them: ``thresholds_`` for the model alone and
-``hybrid_thresholds_`` for adding model labels to what the rules found (infinite where
-adding never helped, so the hybrid falls back to the rules for that label).
+plus rule-match indicators and, when a sentence-embedding backend is chosen
+(``embeddings="minilm"``), the sentence's embedding and its zero-shot similarity to each
+code's description (``core.learning.zeroshot``). A unit (short text, sentence, example)
+is scored sentence by sentence and takes the highest sentence's probability, so the
+same model gives text-level decisions and the sentence that evidences each. Per-label
+thresholds are chosen on inner cross-validation, two sets of them: ``thresholds_`` for
+the model alone and ``hybrid_thresholds_`` for adding model labels to what the rules
+found (infinite where adding never helped, so the hybrid keeps to the rules there).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
+from spstories.core.embeddings import NONE
 from spstories.core.learning.data import RuleSpan
 from spstories.core.learning.features import NgramSpace, combine, fit_space
 from spstories.core.learning.sentences import sentence_spans
+from spstories.core.learning.zeroshot import CodePrototypes, similarity_features
 
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
@@ -48,6 +52,8 @@ class CodebookClassifier(BaseEstimator):
     min_df : an n-gram must occur in this many training units.
     rule_weight : value of the rule-match indicator features.
     class_weight : passed to each logistic regression ("balanced" helps rare labels).
+    embeddings : sentence-embedding backend for extra features, or ``"none"``.
+    embedding_weight : scale of the embedding and similarity features.
     threshold_folds : inner folds used to choose the per-label thresholds.
     default_threshold : used for labels too rare to choose a threshold for.
     random_state : seed for the inner folds and the solver.
@@ -58,6 +64,7 @@ class CodebookClassifier(BaseEstimator):
     spaces_ : fitted n-gram spaces (vocabulary and IDF per analyser).
     coef_, intercept_ : weights, one row per label.
     thresholds_, hybrid_thresholds_ : per-label decision thresholds.
+    prototypes_ : embedded code descriptions (None without embeddings).
     """
 
     def __init__(
@@ -70,6 +77,8 @@ class CodebookClassifier(BaseEstimator):
         min_df: int = 1,
         rule_weight: float = 1.0,
         class_weight: str | None = "balanced",
+        embeddings: str = NONE,
+        embedding_weight: float = 1.0,
         threshold_folds: int = 3,
         default_threshold: float = 0.5,
         random_state: int = 0,
@@ -81,6 +90,8 @@ class CodebookClassifier(BaseEstimator):
         self.min_df = min_df
         self.rule_weight = rule_weight
         self.class_weight = class_weight
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
         self.threshold_folds = threshold_folds
         self.default_threshold = default_threshold
         self.random_state = random_state
@@ -99,16 +110,21 @@ class CodebookClassifier(BaseEstimator):
         y: Sequence[Iterable[str]],
         rules: Sequence[Sequence[RuleSpan]] | None = None,
         groups: Sequence[str] | None = None,
+        prototypes: CodePrototypes | None = None,
     ) -> CodebookClassifier:
         """Learn from units ``X`` with label sets ``y``; ``rules`` are the rule tagger's
         (start, end, label) spans in each unit; ``groups`` keep related units together
-        in the inner folds."""
+        in the inner folds; ``prototypes`` are the embedded code descriptions (needed
+        with embeddings)."""
         X, Y, rules = self._validate(X, y, rules)
         if self.threshold_folds < 2:
             raise ValueError("threshold_folds must be at least 2")
+        if (self.embeddings != NONE) != (prototypes is not None):
+            raise ValueError("prototypes are needed with embeddings, and only then")
         self.labels_ = sorted(set().union(*Y))
         if not self.labels_:
             raise ValueError("the training data has no labels")
+        self.prototypes_ = prototypes
         self.spaces_, self.coef_, self.intercept_ = self._fit_weights(X, Y, rules)
         proba, found = self._inner_predictions(X, Y, rules, groups)
         truth = self._indicators(Y)
@@ -140,7 +156,12 @@ class CodebookClassifier(BaseEstimator):
             ),
         ]
         features = combine(
-            spaces, X, [_labels_in(r) for r in rules], self.labels_, self.rule_weight
+            spaces,
+            X,
+            [_labels_in(r) for r in rules],
+            self.labels_,
+            self.rule_weight,
+            self._dense(X),
         )
         truth = self._indicators(Y)
         coef = np.zeros((len(self.labels_), features.shape[1]))
@@ -174,7 +195,7 @@ class CodebookClassifier(BaseEstimator):
         splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
         for train, test in splitter.split(X, groups=groups):
             inner = CodebookClassifier(**self.get_params())
-            inner.labels_ = self.labels_
+            inner.labels_, inner.prototypes_ = self.labels_, self.prototypes_
             inner.spaces_, inner.coef_, inner.intercept_ = inner._fit_weights(
                 [X[i] for i in train], [Y[i] for i in train], [rules[i] for i in train]
             )
@@ -212,8 +233,23 @@ class CodebookClassifier(BaseEstimator):
             [text[s:e] for s, e in spans], [_labels_in(rules, s, e) for s, e in spans]
         )
 
+    def _dense(self, sentences: Sequence[str]) -> np.ndarray | None:
+        """The embedding features of ``sentences`` (None without embeddings)."""
+        if self.prototypes_ is None:
+            return None
+        return self.embedding_weight * similarity_features(
+            self.prototypes_, sentences, self.embeddings
+        )
+
     def _proba(self, sentences: Sequence[str], rule_labels: Sequence[frozenset]) -> np.ndarray:
-        features = combine(self.spaces_, sentences, rule_labels, self.labels_, self.rule_weight)
+        features = combine(
+            self.spaces_,
+            sentences,
+            rule_labels,
+            self.labels_,
+            self.rule_weight,
+            self._dense(sentences),
+        )
         scores = features @ self.coef_.T + self.intercept_
         return 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
 

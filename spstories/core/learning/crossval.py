@@ -18,6 +18,7 @@ from spstories.core.codebook import Codebook
 from spstories.core.evaluation import EvaluationReport, evaluate
 from spstories.core.learning.classifier import CodebookClassifier
 from spstories.core.learning.data import LabelledText, pair_of, rule_spans
+from spstories.core.learning.zeroshot import CodePrototypes
 from spstories.core.tagging import Tagger
 
 KINDS = ("baseline", "rules", "model", "hybrid")
@@ -39,12 +40,16 @@ def with_rules(units: Sequence[LabelledText], rules: Tagger, codebook: Codebook)
     ]
 
 
-def fit_units(units: Sequence[LabelledText], **params: object) -> CodebookClassifier:
+def fit_units(
+    units: Sequence[LabelledText], prototypes: CodePrototypes | None = None, **params: object
+) -> CodebookClassifier:
+    """A classifier fitted on ``units`` (their rules attached)."""
     return CodebookClassifier(**params).fit(  # type: ignore[arg-type]
         [u.text for u in units],
         [u.labels for u in units],
         rules=[u.rules for u in units],
         groups=[u.group for u in units],
+        prototypes=prototypes,
     )
 
 
@@ -55,6 +60,7 @@ def cross_validate(
     folds: int = 5,
     random_state: int = 0,
     progress: Callable[[int, int], object] | None = None,
+    prototypes: CodePrototypes | None = None,
     **params: object,
 ) -> CrossValidation:
     """Scores of the four kinds on ``texts`` (units with rules attached): the majority
@@ -72,7 +78,7 @@ def cross_validate(
         held = [texts[i] for i in test]
         counts = Counter(label for u in training for label in u.labels)
         majority = {counts.most_common(1)[0][0]} if counts else set()
-        model = fit_units(training, random_state=random_state, **params)
+        model = fit_units(training, prototypes, random_state=random_state, **params)
         alone = model.predict([u.text for u in held], [u.rules for u in held])
         both = model.predict([u.text for u in held], [u.rules for u in held], hybrid=True)
         for unit, a, b in zip(held, alone, both, strict=True):
@@ -110,3 +116,12 @@ def summary(cv: CrossValidation) -> dict[str, dict[str, float]]:
             }
         out[kind] = row
     return out
+
+
+def format_cv(cv: CrossValidation) -> str:
+    """A plain-text table of micro P/R/F1 and macro F1 per kind."""
+    lines = [f"{'tagger':<10} {'micro P':>8} {'micro R':>8} {'micro F1':>9} {'macro F1':>9}"]
+    for kind, report in cv.reports.items():
+        mi, ma = report.micro_pairs, report.macro_pairs
+        lines.append(f"{kind:<10} {mi.precision:8.3f} {mi.recall:8.3f} {mi.f1:9.3f} {ma.f1:9.3f}")
+    return "\n".join(lines)

@@ -78,3 +78,14 @@ def data_hash(units: Sequence[LabelledText]) -> str:
     """SHA-256 of the training data in a canonical form (order-independent)."""
     rows = sorted(json.dumps([u.text, sorted(u.labels)], ensure_ascii=False) for u in units)
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """A short fingerprint of a text (white space normalised), to recognise training
+    texts later without keeping them."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
+
+
+def text_hashes(units: Sequence[LabelledText]) -> list[str]:
+    """Sorted fingerprints of the labelled texts (not codebook examples) in ``units``."""
+    return sorted({text_hash(u.text) for u in units if u.source != "example"})

@@ -42,6 +42,7 @@ class ModelTagger(CodebookTagger):
         *,
         hybrid: bool,
         model_name: str = "",
+        training_texts: frozenset[str] = frozenset(),
     ) -> None:
         self.codebook = codebook
         self.model = model
@@ -49,6 +50,7 @@ class ModelTagger(CodebookTagger):
         self.hybrid = hybrid
         self.kind = "hybrid" if hybrid else "model"
         self.model_name = model_name
+        self.training_texts = training_texts  # fingerprints, to warn when scored on them
 
     def tag(self, text: str) -> list[Tag]:
         return self.combine(text, self.rules.tag(text))
@@ -113,7 +115,14 @@ def load_tagger(
     rules = RuleTagger.from_codebook(codebook, min_score=min_score)
     if manifest.get("codebook") != codebook.id:
         raise ModelError(f"{directory.name} was trained for codebook {manifest.get('codebook')}")
-    return ModelTagger(codebook, classifier, rules, hybrid=hybrid, model_name=directory.name)
+    return ModelTagger(
+        codebook,
+        classifier,
+        rules,
+        hybrid=hybrid,
+        model_name=directory.name,
+        training_texts=frozenset(manifest.get("text_sha256") or ()),
+    )
 
 
 def _factory(hybrid: bool):  # type: ignore[no-untyped-def]

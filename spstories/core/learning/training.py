@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from spstories.core.codebook import Codebook
+from spstories.core.embeddings import NONE
+from spstories.core.embeddings import versions as embedding_versions
 from spstories.core.learning.artifacts import model_dir_name, save_model
 from spstories.core.learning.classifier import CodebookClassifier
 from spstories.core.learning.crossval import (
@@ -22,10 +24,23 @@ from spstories.core.learning.crossval import (
     summary,
     with_rules,
 )
-from spstories.core.learning.data import LabelledText, codebook_examples, data_hash
+from spstories.core.learning.data import (
+    LabelledText,
+    codebook_examples,
+    data_hash,
+    text_hashes,
+)
+from spstories.core.learning.zeroshot import code_prototypes
 from spstories.core.tagging import Tagger
 
 MODE = "tf-idf word and character n-grams + rule matches"
+
+
+def features_of(embeddings: str) -> str:
+    """The features a model uses, in words, for manifests, model cards and pages."""
+    if embeddings == NONE:
+        return MODE
+    return f"{MODE} + {embeddings} sentence embeddings and zero-shot similarity to codes"
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,61 @@ class TrainingResult:
     cv: CrossValidation | None
     n_units: int
     data_sha256: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Labelled texts and codebook examples with their rule spans, and the fit options."""
+
+    texts: list[LabelledText]
+    examples: list[LabelledText]
+    params: dict[str, Any]
+
+    @property
+    def units(self) -> list[LabelledText]:
+        return self.texts + self.examples
+
+
+def prepare(
+    codebook: Codebook,
+    labelled: Sequence[LabelledText],
+    rules: Tagger,
+    *,
+    embeddings: str = NONE,
+    say: Callable[[float, str], object] = lambda fraction, message: None,
+    **params: Any,
+) -> Prepared:
+    """Attach rule spans to the labelled texts and the codebook's examples, and embed the
+    code descriptions when ``embeddings`` names a backend."""
+    say(0.05, "Finding rule matches")
+    texts = with_rules(labelled, rules, codebook)
+    examples = with_rules(codebook_examples(codebook), rules, codebook)
+    if not any(u.labels for u in texts + examples):
+        raise ValueError("no labelled data: add labelled texts or codebook examples")
+    if embeddings != NONE:
+        say(0.08, f"Embedding code descriptions ({embeddings})")
+        params |= {"embeddings": embeddings, "prototypes": code_prototypes(codebook, embeddings)}
+    return Prepared(texts, examples, params)
+
+
+def cross_validated(
+    data: Prepared,
+    *,
+    folds: int = 5,
+    random_state: int = 0,
+    progress: Callable[[int, int], object] | None = None,
+) -> CrossValidation:
+    """Cross-validated figures of baseline, rules, model and hybrid on the labelled
+    texts (the codebook's examples are in every training fold, never scored);
+    ``progress(done, folds)`` after each fold."""
+    return cross_validate(
+        data.texts,
+        data.examples,
+        folds=folds,
+        random_state=random_state,
+        progress=progress,
+        **data.params,
+    )
 
 
 def train(
@@ -47,32 +117,28 @@ def train(
     random_state: int = 0,
     when: datetime | None = None,
     progress: Callable[[float, str], object] | None = None,
+    embeddings: str = NONE,
     **params: Any,
 ) -> TrainingResult:
     """Fit on ``labelled`` plus the codebook's examples, cross-validate on ``labelled``
-    (when it has at least two texts) and write ``root/<codebook>-<version>-<date>/``."""
+    (when it has at least two texts) and write ``root/<codebook>-<version>-<date>/``.
+    ``embeddings`` names a sentence-embedding backend to add its features."""
     say = progress or (lambda fraction, message: None)
     when = when or datetime.now(UTC)
-    say(0.05, "Finding rule matches")
-    texts = with_rules(labelled, rules, codebook)
-    examples = with_rules(codebook_examples(codebook), rules, codebook)
-    units = texts + examples
-    if not any(u.labels for u in units):
-        raise ValueError("no labelled data: add labelled texts or codebook examples")
+    data = prepare(codebook, labelled, rules, embeddings=embeddings, say=say, **params)
+    texts, examples, units = data.texts, data.examples, data.units
     cv = None
     if len({u.group for u in texts}) >= 2:
-        cv = cross_validate(
-            texts,
-            examples,
+        cv = cross_validated(
+            data,
             folds=folds,
             random_state=random_state,
             progress=lambda done, total: say(
                 0.1 + 0.7 * done / total, f"Cross-validation fold {done} of {total}"
             ),
-            **params,
         )
     say(0.85, "Fitting the final model")
-    model = fit_units(units, random_state=random_state, **params)
+    model = fit_units(units, random_state=random_state, **data.params)
     digest = data_hash(units)
     metadata = {
         "codebook": codebook.id,
@@ -83,7 +149,9 @@ def train(
         "labelled_texts": len({u.group for u in texts}),
         "codebook_examples": len(examples),
         "data_sha256": digest,
-        "features": MODE,
+        "features": features_of(embeddings),
+        "embedding_packages": embedding_versions() if embeddings != NONE else None,
+        "text_sha256": text_hashes(texts),
         "cross_validation": summary(cv) if cv else None,
     }
     directory = save_model(

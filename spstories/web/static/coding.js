@@ -42,6 +42,8 @@
     start.value = from;
     end.value = to;
     describe();
+    // Others on the page (code suggestions) follow the selection through this event.
+    end.dispatchEvent(new Event("change"));
   });
   start.addEventListener("input", describe);
   end.addEventListener("input", describe);
