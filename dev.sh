@@ -61,6 +61,7 @@ case "${1:-}" in
         ;;
     test-embeddings)
         embeddings
+        ensure_chromium
         .venv/bin/pytest -m embeddings "${@:2}"
         ;;
     *)
