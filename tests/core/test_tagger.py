@@ -84,6 +84,92 @@ def pairs(tags: list[Tag]) -> set[tuple[str, str]]:
     return {(t.code, str(t.polarity)) for t in tags}
 
 
+# Cessation cues end only the phrase they govern: "no longer" what follows it (or its
+# subject: "anxiety is no longer..."), "any more" the verb phrase before it; neither
+# reaches past a subject pronoun or an "and" that starts another clause or verb phrase.
+# (text, (code, polarity) pairs it must carry, pairs it must not carry)
+SCOPE_CASES = [
+    (
+        "Since joining the walking group I no longer feel lonely.",
+        {("loneliness", "improved"), ("engagement", "improved"), ("physical_activity", "improved")},
+        {("engagement", "worsened"), ("physical_activity", "worsened")},
+    ),
+    (
+        "Ever since joining the choir he doesn't feel isolated anymore.",
+        {("loneliness", "improved"), ("engagement", "improved")},
+        {("engagement", "worsened")},
+    ),
+    (
+        "She goes to the craft group and no longer feels so anxious.",
+        {("anxiety", "improved"), ("engagement", "improved")},
+        {("engagement", "worsened")},
+    ),
+    (
+        "He isn't depressed anymore and goes to the allotment every week.",
+        {("anxiety", "improved"), ("engagement", "improved")},
+        {("engagement", "worsened")},
+    ),
+    (
+        "I'm not stressed anymore and feel more confident.",
+        {("anxiety", "improved"), ("confidence", "improved")},
+        {("confidence", "worsened")},
+    ),
+    (
+        "I no longer drink and I sleep much better.",
+        {("physical_health", "improved")},
+        {("physical_health", "worsened")},
+    ),
+    (
+        "She joined a gardening group and stopped feeling so low.",
+        {("engagement", "improved")},
+        {("engagement", "worsened")},
+    ),
+    (
+        "Since starting at the lunch club she has stopped feeling lonely.",
+        {("loneliness", "improved"), ("engagement", "improved")},
+        {("engagement", "worsened"), ("loneliness", "worsened")},
+    ),
+    # Two codes of different polarity in one sentence, each cue on its own phrase.
+    (
+        "He no longer goes to the day centre but his confidence has grown.",
+        {("engagement", "worsened"), ("confidence", "improved")},
+        {("confidence", "worsened"), ("engagement", "improved")},
+    ),
+    (
+        "I don't go to the gym any more, but I feel less lonely.",
+        {("physical_activity", "worsened"), ("loneliness", "improved")},
+        {("physical_activity", "improved"), ("loneliness", "worsened")},
+    ),
+    (
+        "They stopped attending the art class and their mood got worse.",
+        {("engagement", "worsened"), ("wellbeing", "worsened")},
+        {("engagement", "improved"), ("wellbeing", "improved")},
+    ),
+    # What the cues did before still holds.
+    ("Anxiety is no longer a problem for her.", {("anxiety", "improved")}, set()),
+    ("He doesn't see his friends any more.", {("connection", "worsened")}, set()),
+    (
+        "She stopped going to the walking group after her fall.",
+        {("engagement", "worsened"), ("physical_activity", "worsened")},
+        {("engagement", "improved"), ("physical_activity", "improved")},
+    ),
+    (
+        "I have given up smoking and taken up swimming.",
+        {("physical_health", "improved"), ("physical_activity", "improved")},
+        {("physical_activity", "worsened")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "unwanted"), SCOPE_CASES, ids=[c[0][:40] for c in SCOPE_CASES]
+)
+def test_cessation_cues_end_only_the_phrase_they_govern(tagger, text, wanted, unwanted):
+    found = pairs(tagger.tag(text))
+    assert wanted <= found
+    assert not found & unwanted
+
+
 @pytest.mark.parametrize(("text", "wanted", "unwanted"), CASES, ids=[c[0][:40] for c in CASES])
 def test_polarity_cases(tagger, text, wanted, unwanted):
     tags = tagger.tag(text)

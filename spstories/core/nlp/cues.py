@@ -133,6 +133,8 @@ DEFAULT_CUES: dict[str, list[str]] = {
         "enroll", "take up", "=took up", "=every week", "=each week", "=weekly", "=regularly",
         "do", "=did", "go", "=went", "come", "=came", "continue", "carry on", "=carried on",
         "complete", "finish", "have fun", "=had fun", "=keep", "=kept", "=keeps", "=still",
+        # also "now" cues: "since joining the walking group" says it was joined
+        "=since starting", "=since joining", "=since coming", "=since attending",
     ],
 }
 # fmt: on
@@ -167,3 +169,10 @@ WORD_CLASSES: dict[str, tuple[str, ...]] = {
     "modal": ("would", "'d", "could", "might", "should", "will", "'ll"),
 }
 SUBJECTS = frozenset({"i", "he", "she", "they", "we", "you", "it"})
+# Conjunctions that, right before a verb, start another verb phrase of the same subject
+# ("I go to the group and no longer feel lonely"): a cue after them is that phrase's.
+# ("or"/"nor" are left out: under a negation they share it, "no longer X or Y".)
+CONJUNCTIONS = frozenset({"and", "then", "&"})
+# First words of the cessation cues that follow what they end ("I don't go there any
+# more", "not lonely anymore"); the others ("no longer") come before it.
+TRAILING_CESSATION = frozenset({"any", "anymore"})

@@ -14,6 +14,11 @@ rules, in order:
    "used to" mean the state stopped; "never ... so" means more of it than ever; otherwise
    the nearest cue in the clause decides: more/less, comparatives, started/gave/made,
    improved/worse, helped, still, not yet; a negation before the cue gives "unchanged".
+   "No longer" ends what follows it (or its subject: "anxiety is no longer a problem"),
+   "any more" the verb phrase before it; neither reaches past another match, a subject
+   pronoun or an "and" ("since joining the group I no longer feel lonely" ends the
+   loneliness, not the group), and a cue after the match does not reach back past an
+   "and" right before it ("joined a group and stopped feeling low").
 5. A negated state with "now"/"so"/"any more" ("I don't get stressed so easily now")
    means less of it. A state with nothing else is a need or a description: no tag.
 6. Failing all that, "helped"/"thanks to" earlier in the clause, or "now" in it, give a
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from spstories.core.nlp.cues import SUBJECTS
+from spstories.core.nlp.cues import CONJUNCTIONS, SUBJECTS, TRAILING_CESSATION
 from spstories.core.nlp.extensions import Match
 
 WINDOW_BEFORE = 5
@@ -149,10 +154,24 @@ class SentenceCues:
         """True when another codebook match lies inside [start, end)."""
         return any(start <= s and e <= end for s, e in self.terms)
 
+    def term_from(self, start: int, end: int) -> bool:
+        """True when a codebook match begins in [start, end)."""
+        return any(start <= s < end for s, _ in self.terms)
+
     def subject_between(self, start: int, end: int) -> bool:
         """A pronoun between a state and a later verb starts another clause ("happy and
         they never give up")."""
         return any(self.words(i) in SUBJECTS for i in range(start, end))
+
+    def conjunction_between(self, start: int, end: int) -> bool:
+        """An "and"/"then" in [start, end): past it a verb starts another verb phrase
+        ("I joined the group and no longer feel lonely")."""
+        return any(self.words(i) in CONJUNCTIONS for i in range(start, end))
+
+    def after_conjunction(self, start: int, floor: int) -> bool:
+        """The word before ``start`` (not before ``floor``) is an "and"/"then": what
+        begins at ``start`` is another verb phrase ("lonely and stopped going out")."""
+        return start > floor and self.words(start - 1) in CONJUNCTIONS
 
 
 Verdict = tuple[str, float, str]
@@ -238,21 +257,21 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
     if role in EVENT_ROLES:
         near = [c for c in before if ms - c[2] < WINDOW_BEFORE]
         near += [c for c in after if c[1] - me < WINDOW_AFTER]
-        return _event(match, near, bool(negations))
+        return _event(match, near, bool(negations), sc, before, ce)
     valence = -1 if role == "negative" else 1
     activity = role == "activity"
 
     for c in before:
         if ms - c[2] >= WINDOW_BEFORE:
             break
-        if "no_longer" in c[0] and not sc.term_between(c[2], ms):
+        if "no_longer" in c[0] and _ends(c, match, sc, before, ce):
             return _polarity(-1, valence), 0.85 * w, "no longer"
         if "used_to" in c[0]:  # "got used to" is an ignored phrase, not this cue
             return _polarity(-1, valence), 0.85 * w, "used to"
     for c in after:
         if c[1] - me >= WINDOW_AFTER:
             break
-        if "no_longer" in c[0] and not sc.term_between(me, c[1]):
+        if "no_longer" in c[0] and _ends(c, match, sc, before, ce):
             return _polarity(-1, valence), 0.85 * w, "no longer"
     if not activity and _never_so(ms, positions, scope):
         return _polarity(1, valence), 0.85 * w, "never so"
@@ -332,9 +351,13 @@ def _nearest_change(
             break
         categories = c[0]
         if (
-            not categories.isdisjoint(wanted_after)
-            or (activity and gap < 2 and not categories.isdisjoint(_MORE_LESS))
-        ) and not sc.subject_between(me, c[1]):  # "socialises more"
+            (
+                not categories.isdisjoint(wanted_after)
+                or (activity and gap < 2 and not categories.isdisjoint(_MORE_LESS))
+            )
+            and not sc.subject_between(me, c[1])  # "socialises more"
+            and not sc.after_conjunction(c[1], me)  # not "joined it and stopped feeling low"
+        ):
             return c
     return best
 
@@ -354,7 +377,33 @@ def _never_so(start: int, positions: dict[str, list[int]], scope: int) -> bool:
     )
 
 
-def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
+def _ends(c: Cue, match: Match, sc: SentenceCues, before: list[Cue], clause_end: int) -> bool:
+    """Whether the cessation cue ``c`` ("no longer", "any more") ends what ``match``
+    names, rather than another phrase of its sentence. "No longer" governs what follows
+    it, and what precedes it only as that phrase's subject ("anxiety is no longer a
+    problem"); "any more" ends the verb phrase before it, back to its negation ("I don't
+    go to the group any more"). Neither reaches past another codebook match, a subject
+    pronoun (another clause: "since joining the group I no longer feel lonely") or an
+    "and"/"then" (another verb phrase: "I joined the group and no longer feel lonely")."""
+    ms, me = match[2], match[3]
+    trailing = sc.words(c[1]) in TRAILING_CESSATION
+    if c[2] <= ms:  # "I no longer feel lonely"
+        return not (trailing or sc.term_between(c[2], ms) or sc.conjunction_between(c[2], ms))
+    if sc.term_between(me, c[1]) or sc.subject_between(me, c[1]):
+        return False
+    if trailing:  # "I don't see my friends and family any more": one negation for both
+        return not sc.conjunction_between(me, c[1]) or any("negation" in b[0] for b in before)
+    # A "no longer" with a match just after it is that match's, not the one before
+    # ("since joining the group Mary no longer feels isolated").
+    return not (
+        sc.conjunction_between(me, c[1])
+        or sc.term_from(c[2], min(c[2] + WINDOW_BEFORE, clause_end))
+    )
+
+
+def _event(
+    match: Match, near: list[Cue], negated: bool, sc: SentenceCues, before: list[Cue], ce: int
+) -> Verdict | None:
     w = match.weight
     role = match.role
     if any("not_yet" in c[0] for c in near):
@@ -363,7 +412,7 @@ def _event(match: Match, near: list[Cue], negated: bool) -> Verdict | None:
         "difficulty" in c[0] and 0 <= match.start - c[2] < 2 for c in near
     ):
         return "unchanged", 0.7 * w, "difficulty"  # "hard to get an appointment"
-    if any("no_longer" in c[0] for c in near):
+    if any("no_longer" in c[0] and _ends(c, match, sc, before, ce) for c in near):
         return ("worsened", 0.7 * w, "no longer") if role == "improved" else None
     if negated:
         return ("unchanged", 0.7 * w, "negated") if role == "improved" else None
@@ -404,7 +453,9 @@ def _from_cue(
             return "improved", 0.75 * w, label
         return "unchanged", 0.7 * w, label
     if activity and "participation" in categories:
-        if _stopped(cue[1], before, after):  # "stopped attending the group"
+        # "stopped attending the group"; a "since joining" dates the taking part, and
+        # what stands before it belongs to another verb ("less often since joining")
+        if "now" not in categories and _stopped(cue[1], before, after):
             return "worsened", 0.75 * w, f"stopped {label}"
         return "improved", 0.75 * w, label
     if "good" in categories or "help" in categories:
