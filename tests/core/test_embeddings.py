@@ -16,18 +16,7 @@ from spstories.core.learning.training import train
 from spstories.core.learning.zeroshot import code_prototypes, prototype_texts, suggest_codes
 from spstories.errors import ModelUnavailable
 from tests.embedding_backend import NAME
-
-TEXTS = [
-    ("I feel much less lonely since the group.", {"loneliness|improved"}),
-    ("I am still lonely most days.", {"loneliness|unchanged"}),
-    ("I got a job at the garden centre.", {"employment|improved"}),
-    ("My debts are sorted and I feel happier.", {"finances|improved", "wellbeing|improved"}),
-    ("The parking was awful.", set()),
-    ("I lost my job in March.", {"employment|worsened"}),
-] * 3
-X = [t for t, _ in TEXTS]
-Y = [labels for _, labels in TEXTS]
-GROUPS = [str(i % 6) for i in range(len(X))]
+from tests.learning_data import GROUPS, TEXTS, X, Y
 
 
 def test_without_a_backend_the_mode_is_none_and_says_how_to_install():

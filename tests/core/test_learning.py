@@ -17,18 +17,7 @@ from spstories.core.learning.sentences import sentence_spans
 from spstories.core.learning.tagger import ModelTagger, load_tagger
 from spstories.core.learning.training import train
 from spstories.core.tagging import build_tagger
-
-TEXTS = [
-    ("I feel much less lonely since the group.", {"loneliness|improved"}),
-    ("I am still lonely most days.", {"loneliness|unchanged"}),
-    ("I got a job at the garden centre.", {"employment|improved"}),
-    ("My debts are sorted and I feel happier.", {"finances|improved", "wellbeing|improved"}),
-    ("The parking was awful.", set()),
-    ("I lost my job in March.", {"employment|worsened"}),
-] * 3
-X = [t for t, _ in TEXTS]
-Y = [labels for _, labels in TEXTS]
-GROUPS = [str(i % 6) for i in range(len(X))]
+from tests.learning_data import GROUPS, TEXTS, X, Y
 
 
 @pytest.fixture(scope="module")
