@@ -181,7 +181,14 @@ def model_card(
         f"(YAML SHA-256 `{meta['codebook_sha256'][:16]}…`)",
         f"- Training data: {meta['training_units']} units ({meta['labelled_texts']} labelled "
         f"texts, {meta['codebook_examples']} codebook examples), SHA-256 `{meta['data_sha256']}`",
-        f"- Features: {meta['features']}",
+        f"- Features: {meta['features']}"
+        + (
+            " (packages: "
+            + ", ".join(f"{k} {v}" for k, v in meta["embedding_packages"].items())
+            + "; needed wherever this model is loaded)"
+            if meta.get("embedding_packages")
+            else ""
+        ),
         "- Model: one logistic regression per (code, polarity) label over sentences; a text "
         "takes the highest sentence probability.",
         "- Hybrid: every rule tag, plus a model tag where the label's probability reaches its "
