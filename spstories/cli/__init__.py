@@ -52,6 +52,7 @@ def _register() -> None:
     for command in (
         database.init_db,
         database.upgrade_db,
+        database.rebuild_dashboard,
         demo.demo,
         retag.retag,
         users.users,

@@ -1,4 +1,4 @@
-"""init-db and upgrade-db."""
+"""init-db, upgrade-db and rebuild-dashboard."""
 
 from __future__ import annotations
 
@@ -22,9 +22,17 @@ def init_db(ctx: CliContext) -> None:
 @click.command("upgrade-db")
 @click.pass_obj
 def upgrade_db(ctx: CliContext) -> None:
-    """Apply any migrations the database has not had yet."""
+    """Apply any migrations the database has not had yet; rebuild the dashboard summaries."""
     click.echo(database.upgrade_db(ctx.engine))
     _sync_codebooks(ctx)
+
+
+@click.command("rebuild-dashboard")
+@click.pass_obj
+def rebuild_dashboard(ctx: CliContext) -> None:
+    """Recompute the dashboard's per-client summaries from scratch (they are kept current on
+    every write; use this after changing data by hand outside spstories)."""
+    click.echo(database.rebuild_dashboard(ctx.engine))
 
 
 def _sync_codebooks(ctx: CliContext) -> None:

@@ -2,7 +2,9 @@
 
 One ``Cohort`` (the user's organisations intersected with the filters) feeds every figure,
 so the numbers on the page describe the same clients. Aggregation is in SQL
-(``storage.dashboard_queries`` / ``dashboard_tags``); Python sees at most one row per client.
+(``storage.dashboard_queries`` / ``dashboard_tags``, over the per-client summaries that
+``storage.dashboard_summaries`` keeps); Python sees counts per group and per pair of
+values, and one row per discordant candidate. See docs/dashboard.md.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from spstories.core.measures import Instrument, classify_change, load_instrument
 from spstories.core.statistics import PairedSummary, paired_summary
 from spstories.core.vocabulary import ReferralSource, ReferralStatus, Role
 from spstories.storage import dashboard_queries as q
+from spstories.storage import dashboard_summaries as summaries
 from spstories.storage import dashboard_tags as t
 from spstories.storage.models import Referral, User, memberships
 
@@ -62,6 +65,8 @@ class Filters:
     source: str | None = None
     by: str | None = None
     include_modified: bool = False
+    # Outcome counts, joint display and discordance rest on tags a person made or accepted.
+    confirmed_only: bool = False
 
 
 def cohort_for(user: User, filters: Filters) -> q.Cohort:
@@ -121,6 +126,7 @@ class Dashboard:
     with_case_study: list[tuple[MeasureRow, MeasureRow]]
     discordant: list[Discordant]
     groups: list[str] = field(default_factory=list)
+    confirmed_only: bool = False
 
 
 def sum_groups(table: dict[str | None, dict[K, V]]) -> dict[K, V]:
@@ -138,47 +144,51 @@ def sum_groups(table: dict[str | None, dict[K, V]]) -> dict[K, V]:
     return out
 
 
-def _summaries(pairs: list[q.PairRow], scales: list[tuple[Instrument, str]]) -> list[MeasureRow]:
-    by_scale: dict[tuple[str, str], list[q.PairRow]] = defaultdict(list)
-    for row in pairs:
+def _summaries(
+    counts: list[q.PairCount], scales: list[tuple[Instrument, str]]
+) -> list[MeasureRow]:
+    by_scale: dict[tuple[str, str], list[q.PairCount]] = defaultdict(list)
+    for row in counts:
         by_scale[(row.instrument, row.scale)].append(row)
     rows = []
     for instrument, scale in scales:
-        found = by_scale.get((instrument.id, scale), [])
-        classes = [classify_change(instrument, scale, r.baseline, r.follow_up) for r in found]
-        summary = paired_summary(
-            [r.baseline for r in found], [r.follow_up for r in found], classes
-        )
-        rows.append(MeasureRow(instrument, scale, summary))
+        baseline: list[float] = []
+        follow_up: list[float] = []
+        classes: list[str] = []
+        for r in by_scale.get((instrument.id, scale), []):
+            baseline += [r.baseline] * r.clients
+            follow_up += [r.follow_up] * r.clients
+            classes += [classify_change(instrument, scale, r.baseline, r.follow_up)] * r.clients
+        rows.append(MeasureRow(instrument, scale, paired_summary(baseline, follow_up, classes)))
     return rows
 
 
 def _discordant(
-    session: Session, cohort: q.Cohort, code_map: dict[int, str], pairs: list[q.PairRow]
+    session: Session, cohort: q.Cohort, code_map: dict[int, str], filters: Filters,
+    reported: list[tuple[str, str]],
 ) -> list[Discordant]:
-    stories = t.story_polarity(session, cohort, code_map)
+    scales = [s for s in WELLBEING_SCALES if s in reported]
     instruments = load_instruments()
-    best: dict[int, tuple[int, q.PairRow]] = {}
-    for row in pairs:
-        key = (row.instrument, row.scale)
-        if key in WELLBEING_SCALES and row.client_id in stories:
-            rank = WELLBEING_SCALES.index(key)
-            if row.client_id not in best or rank < best[row.client_id][0]:
-                best[row.client_id] = (rank, row)
-    found: list[tuple[int, str, q.PairRow, str]] = []
+    best: dict[int, tuple[int, t.StoryPair]] = {}
+    for row in t.one_way_stories(session, cohort, scales, filters.include_modified,
+                                 filters.confirmed_only):
+        rank = scales.index((row.instrument, row.scale))
+        if row.client_id not in best or rank < best[row.client_id][0]:
+            best[row.client_id] = (rank, row)
+    found: list[tuple[int, str, t.StoryPair, str]] = []
     for client_id, (_, row) in best.items():
-        up, down = stories[client_id]
         change = classify_change(instruments[row.instrument], row.scale, row.baseline,
                                  row.follow_up)
-        if up and not down and change != "improved":
+        if row.story > 0 and change != "improved":
             found.append((client_id, "story_better", row, change))
-        elif down and not up and change == "improved":
+        elif row.story < 0 and change == "improved":
             found.append((client_id, "score_better", row, change))
     quotes: dict[int, list[t.Quote]] = defaultdict(list)
+    quoted = "confirmed" if filters.confirmed_only else "all"
     for kind, polarity in (("story_better", "improved"), ("score_better", "worsened")):
         ids = [c for c, k, _, _ in found if k == kind][:DISCORDANT_WITH_QUOTES]
-        for quote in t.evidence_quotes(session, cohort, code_map, polarity=polarity,
-                                       client_ids=ids, limit=len(ids) * 20):
+        for quote in t.evidence_quotes(session, cohort, code_map, polarity=polarity, kind=quoted,
+                                       client_ids=ids, per_client=3, limit=len(ids) * 3):
             quotes[quote.client_id].append(quote)
     out = [
         Discordant(
@@ -202,19 +212,22 @@ def _by_group(rows: list[tuple]) -> dict:  # type: ignore[type-arg]
 
 def build(session: Session, user: User, filters: Filters) -> Dashboard:
     """Every figure of the dashboard for ``user`` and ``filters``."""
-    cohort = cohort_for(user, filters)
+    # Summaries are current after every commit made through the app; this catches writes
+    # made around it (bulk SQL), in this transaction.
+    summaries.refresh_stale(session)
+    cohort = q.materialize(session, cohort_for(user, filters))
     scales = reported_scales()
+    reported = [(i.id, s) for i, s in scales]
     code_map = t.outcome_code_map(session)
-    pairs = q.paired_scores(session, cohort, [(i.id, s) for i, s in scales],
-                            filters.include_modified)
-    pairs_by_group: dict[str | None, list[q.PairRow]] = defaultdict(list)
-    for row in pairs:
-        pairs_by_group[row.group].append(row)
-    measures = {None: _summaries(pairs, scales)}
+    counts = q.paired_score_counts(session, cohort, reported, filters.include_modified)
+    measures = {None: _summaries(counts, scales)}
     if cohort.by:
-        measures.update({g: _summaries(rows, scales) for g, rows in pairs_by_group.items()})
-    with_cs = list(zip(_summaries([p for p in pairs if p.has_case_study], scales),
-                       _summaries([p for p in pairs if not p.has_case_study], scales),
+        by_group: dict[str | None, list[q.PairCount]] = defaultdict(list)
+        for row in counts:
+            by_group[row.group].append(row)
+        measures.update({g: _summaries(rows, scales) for g, rows in by_group.items()})
+    with_cs = list(zip(_summaries([c for c in counts if c.has_case_study], scales),
+                       _summaries([c for c in counts if not c.has_case_study], scales),
                        strict=True))
     completion = {g: (n, b, f) for g, n, b, f in
                   q.measure_completion(session, cohort, filters.include_modified)}
@@ -226,11 +239,12 @@ def build(session: Session, user: User, filters: Filters) -> Dashboard:
         completion=completion,
         modified={} if filters.include_modified else q.modified_counts(session, cohort),
         measures=measures,
-        outcomes=_by_group(t.outcome_counts(session, cohort, code_map)),
+        outcomes=_by_group(t.outcome_counts(session, cohort, filters.confirmed_only)),
         coverage=coverage,
         with_case_study=with_cs,
-        discordant=_discordant(session, cohort, code_map, pairs),
+        discordant=_discordant(session, cohort, code_map, filters, reported),
         groups=sorted({str(g) for g in coverage if g is not None}) if cohort.by else [],
+        confirmed_only=filters.confirmed_only,
     )
 
 

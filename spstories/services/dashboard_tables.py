@@ -20,6 +20,7 @@ from spstories.services.dashboard import (
 POLARITIES = ("improved", "worsened", "unchanged")
 LEGEND = (("improved", "Improved"), ("no_change", "No meaningful change"),
           ("deteriorated", "Deteriorated"))
+CONFIRMED_NOTE = "Confirmed tags only (made or accepted by a person)."
 
 
 @dataclass
@@ -134,6 +135,9 @@ def outcome_table(d: Dashboard, k: int) -> Table:
         bars.append(Bar(row[0], 0 if is_small(n_up, k) else n_up, show_count(n_up, k)))
     table.chart = bar_chart("Clients whose stories show improvement, by outcome", bars)
     table.note = f"Shares are of the {show_count(narrative, k)} clients with any narrative."
+    if d.confirmed_only:
+        table.note += (f" {CONFIRMED_NOTE} A client counts only with a tag a person made or "
+                       "accepted, so none is machine-only.")
     return table
 
 
@@ -158,6 +162,8 @@ def joint_table(d: Dashboard, k: int) -> Table:
             n = totals.get((code, p), (0, 0))[0]
             row.append(f"{show_count(n, k)} ({show_share(n, narrative, k)})")
         table.rows.append(row)
+    if d.confirmed_only:
+        table.note = f"Stories: {CONFIRMED_NOTE.lower()}"
     return table
 
 
@@ -173,6 +179,8 @@ def discordance_table(d: Dashboard, k: int) -> Table:
                            " | ".join(x.quotes)])
     table.note = ("Clients are listed individually for follow-up by the service; "
                   "do not publish this table outside the organisation.")
+    if d.confirmed_only:
+        table.note += f" Stories and quotes: {CONFIRMED_NOTE.lower()}"
     return table
 
 
@@ -235,6 +243,8 @@ def breakdown_tables(d: Dashboard, k: int) -> list[Table]:
     for code in STORY_CODES_ORDER:
         counts = [d.outcomes.get(g, {}).get((code, "improved"), (0, 0))[0] for g in groups]
         outcomes.rows.append([code.replace("_", " ").capitalize(), *show_group(counts, k)])
+    if d.confirmed_only:
+        outcomes.note = CONFIRMED_NOTE
     return [kpi, measures, outcomes]
 
 

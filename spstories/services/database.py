@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect
 
 from spstories.errors import SpstoriesError
-from spstories.storage import db
+from spstories.storage import dashboard_summaries, db
 from spstories.storage.models import Base
 
 
@@ -27,16 +27,28 @@ def init_db(engine: Engine) -> str:
 
 
 def upgrade_db(engine: Engine) -> str:
+    """Apply new migrations and rebuild the dashboard summaries from scratch (so a release
+    that computes them differently takes effect on upgrade, without its own migration)."""
     before = db.current_revision(engine)
     if before is None and has_tables(engine):
         raise SpstoriesError(
             "The database has tables but no migration history; refusing to touch it."
         )
-    db.upgrade(engine)
+    clients = db.upgrade(engine, rebuild_dashboard=True)
     after = db.current_revision(engine)
+    rebuilt = f" Dashboard summaries rebuilt for {clients} clients."
     if before == after:
-        return f"The database is up to date (revision {after})."
-    return f"Upgraded the database from {before or 'empty'} to {after}."
+        return f"The database is up to date (revision {after}).{rebuilt}"
+    return f"Upgraded the database from {before or 'empty'} to {after}.{rebuilt}"
+
+
+def rebuild_dashboard(engine: Engine) -> str:
+    """Recompute every client's dashboard summaries from the base tables."""
+    if not db.is_up_to_date(engine):
+        raise SpstoriesError("The database is not up to date; run 'spstories upgrade-db'.")
+    with db.session_scope(db.make_session_factory(engine)) as session:
+        clients = dashboard_summaries.rebuild(session)
+    return f"Rebuilt the dashboard summaries of {clients} clients."
 
 
 def ensure_current(engine: Engine, *, auto_upgrade: bool) -> None:

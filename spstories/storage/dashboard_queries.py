@@ -1,43 +1,45 @@
 """SQL aggregation for the dashboard: GROUP BY in the database, small results out.
 
 Every query starts from a ``Cohort``: the clients of the user's organisations that match the
-filters (referred in the period, by that service, link worker or source). Queries return at
-most one row per client (paired scores, story polarity) or one per group, never raw tags or
-responses. They run on SQLite and PostgreSQL alike (day arithmetic and the OR aggregate
-differ by dialect).
+filters (referred in the period, by that service, link worker or source). Measure and tag
+figures read the per-client summaries (``models.dashboard``, kept by
+``dashboard_summaries``); referral figures read the referrals. Queries return one row per
+group and value, never raw tags or responses. They run on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
+    Column,
     Integer,
+    MetaData,
     String,
+    Table,
     and_,
-    case,
     cast,
+    delete,
     exists,
-    false,
     func,
+    insert,
     literal,
+    or_,
     select,
-    type_coerce,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Subquery
 
 from spstories.storage.models import (
-    CaseStudy,
     Client,
+    DashboardClient,
+    DashboardPair,
     MeasureResponse,
-    MeasureScore,
     Referral,
 )
 
@@ -55,6 +57,7 @@ class Cohort:
     link_worker_id: int | None = None
     source: str | None = None
     by: str | None = None  # one of BREAKDOWNS, or None for no breakdown
+    materialized: bool = False  # computed into the temporary table below (see ``materialize``)
 
     def referral_conditions(self) -> list[Any]:
         """Conditions on ``Referral`` beyond organisation scoping."""
@@ -84,10 +87,58 @@ def _first_referral_source(cohort: Cohort) -> Any:
     )
 
 
-def cohort_subquery(cohort: Cohort) -> Subquery:
-    """(client_id, grp): the cohort's clients with their breakdown group."""
+def _first_referral_sources(cohort: Cohort) -> Subquery:
+    # The same, for every client at once: (client_id, source, n), the first where n = 1.
+    order = func.row_number().over(
+        partition_by=Referral.client_id, order_by=(Referral.referred_on, Referral.id))
+    return (
+        select(Referral.client_id, Referral.source, order.label("n"))
+        .where(*cohort.referral_conditions())
+        .subquery("first_referral")
+    )
+
+
+# A page's queries read a filtered or broken-down cohort from this temporary table (one
+# per connection), filled once, rather than each finding the clients and their referrals
+# again: twice as fast on PostgreSQL, more on SQLite.
+_COHORT_TABLE = Table(
+    "dashboard_cohort", MetaData(),
+    Column("client_id", Integer, primary_key=True), Column("grp", String),
+)
+
+
+def materialize(session: Session, cohort: Cohort) -> Cohort:
+    """The cohort for a page of queries. When it needs more than the organisations (a
+    referral filter or a breakdown), it is computed once into a temporary table: private to
+    the connection, created in the transaction (gone with a rollback), no lock on the
+    database's tables. Use the returned cohort within this transaction only."""
+    needed = cohort.by is not None or bool(cohort.referral_conditions())
+    if not needed or cohort.materialized:
+        return cohort
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    session.execute(text(
+        "CREATE TEMP TABLE IF NOT EXISTS dashboard_cohort "
+        "(client_id INTEGER PRIMARY KEY, grp VARCHAR)"))
+    session.execute(delete(_COHORT_TABLE))
+    c = cohort_subquery(cohort, window=not sqlite)
+    session.execute(insert(_COHORT_TABLE).from_select(["client_id", "grp"], select(c)))
+    if not sqlite:
+        session.execute(text("ANALYZE dashboard_cohort"))  # so joins are planned for its size
+    return replace(cohort, materialized=True)
+
+
+def cohort_subquery(cohort: Cohort, *, window: bool = True) -> Subquery:
+    """(client_id, grp): the cohort's clients with their breakdown group. ``window``: find a
+    client's first referral source with a window over the referrals (one pass, best on
+    PostgreSQL) rather than a subquery per client (best on SQLite)."""
+    if cohort.materialized:
+        return select(_COHORT_TABLE).subquery("cohort")
+    first = None
     if cohort.by is None:
         grp: Any = literal("all", String)
+    elif cohort.by == "source" and window:
+        first = _first_referral_sources(cohort)
+        grp = first.c.source
     elif cohort.by == "source":
         grp = _first_referral_source(cohort)
     elif cohort.by == "imd_decile":
@@ -99,6 +150,8 @@ def cohort_subquery(cohort: Cohort) -> Subquery:
     stmt = select(Client.id.label("client_id"), grp.label("grp")).where(
         Client.organisation_id.in_(cohort.organisation_ids)
     )
+    if first is not None:
+        stmt = stmt.outerjoin(first, and_(first.c.client_id == Client.id, first.c.n == 1))
     conds = cohort.referral_conditions()
     if conds:
         stmt = stmt.where(exists().where(Referral.client_id == Client.id, *conds))
@@ -139,37 +192,52 @@ def days_to_first_contact(session: Session, cohort: Cohort) -> list[tuple[int, i
     return [(int(d), n) for d, n in session.execute(stmt)]
 
 
+ALL = "all"  # the group name when there is no breakdown
+
+
+class Scope(NamedTuple):
+    """A summary table's rows for a cohort, and the cohort's groups."""
+
+    source: Any  # FROM clause
+    group: Any | None  # the group column, or None: every row is in the group "all"
+    where: list[Any]
+
+
+def summary_scope(cohort: Cohort, table: Table) -> Scope:
+    """Rows of a per-client summary table (``models.dashboard``) for the cohort's clients.
+
+    With no referral filter and no breakdown the cohort is every client of the
+    organisations, and a summary row carries its client's organisation: no join needed.
+    """
+    if cohort.by is None and not cohort.referral_conditions():
+        return Scope(table, None, [table.c.organisation_id.in_(cohort.organisation_ids)])
+    c = cohort_subquery(cohort)
+    return Scope(table.join(c, c.c.client_id == table.c.client_id), c.c.grp, [])
+
+
+def grouped(
+    session: Session, scope: Scope, columns: list[Any], keys: Sequence[Any] = (),
+    where: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """(group, *columns) rows, aggregated per group and ``keys``."""
+    group = [] if scope.group is None else [scope.group]
+    stmt = select(*group, *columns).select_from(scope.source).where(*scope.where, *where)
+    if group or keys:
+        stmt = stmt.group_by(*group, *keys)
+    rows = session.execute(stmt)
+    return [tuple(r) for r in rows] if group else [(ALL, *r) for r in rows]
+
+
 def measure_completion(
     session: Session, cohort: Cohort, include_modified: bool = False
 ) -> list[tuple[str | None, int, int, int]]:
     """(group, clients, clients with a baseline, clients with a follow-up) per group."""
-    c = cohort_subquery(cohort)
-    mr = MeasureResponse
-    cond = [mr.organisation_id.in_(cohort.organisation_ids)]
-    if not include_modified:
-        cond.append(mr.modified == false())
-    per_client = (
-        select(
-            mr.client_id,
-            func.max(case((mr.timepoint == "baseline", 1), else_=0)).label("b"),
-            func.max(case((mr.timepoint != "baseline", 1), else_=0)).label("f"),
-        )
-        .where(*cond)
-        .group_by(mr.client_id)
-        .subquery("pc")
-    )
-    stmt = (
-        select(
-            c.c.grp,
-            func.count(),
-            func.coalesce(func.sum(per_client.c.b), 0),
-            func.coalesce(func.sum(per_client.c.f), 0),
-        )
-        .select_from(c)
-        .outerjoin(per_client, per_client.c.client_id == c.c.client_id)
-        .group_by(c.c.grp)
-    )
-    return [(g, n, int(b), int(f)) for g, n, b, f in session.execute(stmt)]
+    d = DashboardClient.__table__
+    any_ = "_any" if include_modified else ""
+    rows = grouped(session, summary_scope(cohort, d), [
+        func.count(), func.sum(d.c[f"baseline{any_}"]), func.sum(d.c[f"follow_up{any_}"])])
+    return [(g, n, int(b or 0), int(f or 0)) for g, n, b, f in rows if n]
+
 
 
 def modified_counts(session: Session, cohort: Cohort) -> dict[str, int]:
@@ -186,7 +254,7 @@ def modified_counts(session: Session, cohort: Cohort) -> dict[str, int]:
 
 
 class PairRow(NamedTuple):
-    """One client's paired values on one scale (a tuple: ~100,000 are built per page)."""
+    """One client's paired values on one scale."""
 
     client_id: int
     instrument: str
@@ -197,64 +265,20 @@ class PairRow(NamedTuple):
     has_case_study: bool
 
 
-# Pairing picks rows by several sort keys at once. Packing the keys into one 64-bit integer
-# lets a plain MIN/MAX in a GROUP BY pick the row (no window function, no sort on SQLite
-# when the index supplies client order), and the response id comes back out of the low bits.
-_ID_BITS = 32  # response ids are below 2**31 (INTEGER primary keys on PostgreSQL)
-_REVIEW_BITS = 14  # review numbers are clamped to 0..16383; real ones are single digits
-_REVIEW_MAX = 2**_REVIEW_BITS - 1
-_ID_MASK = 2**_ID_BITS - 1
-_DAY_SHIFT = _ID_BITS + _REVIEW_BITS  # days since 2000 fit in the remaining 17 signed bits
+class PairCount(NamedTuple):
+    """How many clients of a group have these paired values on one scale."""
+
+    instrument: str
+    scale: str
+    group: str | None
+    has_case_study: bool
+    baseline: float
+    follow_up: float
+    clients: int
 
 
-def _big(value: int) -> Any:
-    # A BIGINT literal, so PostgreSQL does the packing arithmetic in 64 bits.
-    return literal(value, BigInteger)
-
-
-def _shift(value: Any, bits: int) -> Any:
-    # PostgreSQL's bigint >> takes an INTEGER shift count.
-    return value.op(">>")(literal(bits, Integer))
-
-
-def _day_number(session: Session, column: Any) -> Any:
-    """Whole days from 2000-01-01 to a DATE column, as an integer, on either database."""
-    if session.get_bind().dialect.name == "sqlite":
-        # julianday() of a date is midnight, i.e. x.5: the difference is an exact integer.
-        return cast(func.julianday(column) - 2451544.5, Integer)
-    return column - literal(date(2000, 1, 1))
-
-
-def _pair_keys(
-    session: Session, cohort: Cohort, instrument: str, scale: str, include_modified: bool
-) -> Any:
-    """Per client, the packed keys of their earliest baseline and latest exit and review.
-
-    One instrument and scale per SELECT: the covering index yields its responses in client
-    order, so the GROUP BY streams on SQLite.
-    """
-    mr, ms = MeasureResponse, MeasureScore
-    days = _day_number(session, mr.administered_on)
-    review = func.coalesce(mr.review_number, 0)
-    review = case((review < 0, 0), (review > _REVIEW_MAX, _REVIEW_MAX), else_=review)
-    baseline_key = days * _big(2**_ID_BITS) + mr.id  # order: date, then id
-    follow_key = days * _big(2**_DAY_SHIFT) + review * _big(2**_ID_BITS) + mr.id  # date, review, id
-    cond: list[Any] = [mr.instrument == instrument, mr.organisation_id.in_(cohort.organisation_ids)]
-    if not include_modified:
-        cond.append(mr.modified == false())
-    return (
-        select(
-            mr.client_id,
-            literal(instrument, String).label("instrument"),
-            literal(scale, String).label("scale"),
-            func.min(case((mr.timepoint == "baseline", baseline_key))).label("b"),
-            func.max(case((mr.timepoint == "exit", follow_key))).label("e"),
-            func.max(case((mr.timepoint == "review", follow_key))).label("v"),
-        )
-        .join(ms, and_(ms.response_id == mr.id, ms.scale == scale))
-        .where(*cond)
-        .group_by(mr.client_id)
-    )
+def scale_condition(table: Table, scales: Iterable[tuple[str, str]]) -> Any:
+    return or_(*(and_(table.c.instrument == i, table.c.scale == s) for i, s in scales))
 
 
 def paired_scores(
@@ -263,39 +287,55 @@ def paired_scores(
     scales: Iterable[tuple[str, str]],
     include_modified: bool = False,
 ) -> list[PairRow]:
-    """Per client and (instrument, scale): earliest baseline and the preferred follow-up.
+    """Per client and (instrument, scale): the paired baseline and follow-up values
+    (``dashboard_summaries._pairs`` has the pairing rule)."""
+    wanted = list(scales)
+    if not wanted or not cohort.organisation_ids:
+        return []
+    p = DashboardPair.__table__
+    scope = summary_scope(cohort, p)
+    stmt = (
+        select(p.c.client_id, p.c.instrument, p.c.scale, p.c.baseline, p.c.follow_up,
+               literal(ALL, String) if scope.group is None else scope.group, p.c.case_study)
+        .select_from(scope.source)
+        .where(*scope.where, p.c.modified_included == include_modified,
+               scale_condition(p, wanted))
+    )
+    return [PairRow(c, i, s, b, f, g, bool(cs)) for c, i, s, b, f, g, cs in session.execute(stmt)]
 
-    Same rule as ``core.measures.pair_baseline_follow_up``: follow-up dated after the
-    baseline, latest exit preferred, else latest review (higher number on the same day).
-    The latest exit overall is dated after the baseline exactly when any exit is, so the
-    maxima need no second pass; likewise for reviews.
+
+def paired_score_counts(
+    session: Session,
+    cohort: Cohort,
+    scales: Iterable[tuple[str, str]],
+    include_modified: bool = False,
+) -> list[PairCount]:
+    """Clients per (scale, group, case study or not, baseline, follow-up).
+
+    Scores take few distinct values, so this is a few hundred rows where the pairs are
+    ~100,000, and every statistic of the pairs can be computed from it.
     """
     wanted = list(scales)
     if not wanted or not cohort.organisation_ids:
         return []
-    keys = union_all(
-        *(_pair_keys(session, cohort, i, s, include_modified) for i, s in wanted)
-    ).subquery("k")
-    baseline_day = _shift(keys.c.b, _ID_BITS)
-    follow = case(
-        (_shift(keys.c.e, _DAY_SHIFT) > baseline_day, keys.c.e),
-        (_shift(keys.c.v, _DAY_SHIFT) > baseline_day, keys.c.v),
-    )
-    chosen = select(
-        keys.c.client_id, keys.c.instrument, keys.c.scale,
-        keys.c.b.op("&")(_big(_ID_MASK)).label("b_id"),
-        follow.op("&")(_big(_ID_MASK)).label("f_id"),
-    ).where(keys.c.b.is_not(None)).subquery("p")
-    c = cohort_subquery(cohort)
-    b, f = MeasureScore.__table__.alias("b"), MeasureScore.__table__.alias("f")
-    has_cs = exists().where(CaseStudy.client_id == chosen.c.client_id, CaseStudy.status != "draft")
-    stmt = (
-        select(
-            chosen.c.client_id, chosen.c.instrument, chosen.c.scale, b.c.value, f.c.value,
-            c.c.grp, type_coerce(has_cs, Boolean),
-        )
-        .join(c, c.c.client_id == chosen.c.client_id)
-        .join(b, and_(b.c.response_id == chosen.c.b_id, b.c.scale == chosen.c.scale))
-        .join(f, and_(f.c.response_id == chosen.c.f_id, f.c.scale == chosen.c.scale))
-    )
-    return list(map(PairRow._make, session.execute(stmt)))
+    p = DashboardPair.__table__
+    scope = summary_scope(cohort, p)
+    group = [] if scope.group is None else [scope.group]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    keys = (p.c.instrument, p.c.scale, *group, p.c.baseline, p.c.follow_up, p.c.case_study)
+    per_scale = [
+        select(*keys, func.count())
+        .select_from(scope.source)
+        .where(*scope.where, p.c.modified_included == include_modified, *scale)
+        .group_by(*keys)
+        # One SELECT per scale reads an index range in value order; joined to a cohort on
+        # PostgreSQL, one SELECT for every scale reads the cohort once.
+        for scale in ([[scale_condition(p, wanted)]] if group and not sqlite
+                      else [[p.c.instrument == i, p.c.scale == s] for i, s in wanted])
+    ]
+    out = []
+    for row in session.execute(union_all(*per_scale) if len(per_scale) > 1 else per_scale[0]):
+        instrument, scale, *rest = row
+        g, (b, f, cs, n) = (rest[0], rest[1:]) if group else (ALL, rest)
+        out.append(PairCount(instrument, scale, g, bool(cs), b, f, n))
+    return out

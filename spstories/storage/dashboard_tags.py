@@ -1,5 +1,6 @@
 """SQL aggregation of outcome tags for the dashboard: clients, not sentences, are counted.
 
+Counts read the per-client summaries (``models.dashboard``); evidence reads the tags.
 Rejected tags never count. A client counts as *human-confirmed* for a code and polarity when
 at least one of their tags for it was made or accepted by a person, otherwise *machine-only*.
 Codes roll up to their top-level key (``finances.debt`` counts as ``finances``).
@@ -10,14 +11,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from spstories.core.tags import Polarity
-from spstories.storage.dashboard_queries import Cohort, cohort_subquery
-from spstories.storage.models import CaseStudy, Client, Code, Codebook, Feedback, Tag
+from spstories.storage.dashboard_queries import (
+    Cohort,
+    cohort_subquery,
+    grouped,
+    scale_condition,
+    summary_scope,
+)
+from spstories.storage.models import (
+    CaseStudy,
+    Client,
+    Code,
+    Codebook,
+    DashboardClient,
+    DashboardOutcome,
+    DashboardPair,
+    Feedback,
+    Tag,
+)
 
 OUTCOMES_CODEBOOK = "sp-outcomes"
 
@@ -41,13 +57,13 @@ def outcome_code_map(session: Session) -> dict[int, str]:
     return {code_id: top(cb, key) for code_id, key, _, cb in rows}
 
 
-def _top(code_map: Mapping[int, str]) -> Any:
-    # The codebook tables are tiny, so the roll-up is a CASE over code ids: no join needed.
-    return case(dict(code_map), value=Tag.code_id, else_=None) if code_map else literal(None)
+def confirmed_tag() -> Any:
+    """A tag made or accepted by a person (rejected tags are never counted at all)."""
+    return or_(Tag.origin == "human", Tag.review_state == "accepted")
 
 
 def _confirmed() -> Any:
-    return case((or_(Tag.origin == "human", Tag.review_state == "accepted"), 1), else_=0)
+    return case((confirmed_tag(), 1), else_=0)
 
 
 def _counted(cohort: Cohort, code_map: Mapping[int, str]) -> list[Any]:
@@ -59,119 +75,65 @@ def _counted(cohort: Cohort, code_map: Mapping[int, str]) -> list[Any]:
     ]
 
 
-# Outcome counts are distinct clients per (code, polarity). Each (top-level code, polarity)
-# gets one bit; OR-ing a client's bits in a GROUP BY client_id (which streams over
-# ix_tags_dashboard, no sort) gives their set, and summing each bit over clients gives the
-# counts: one pass over the tags instead of sorting ~500,000 (client, code, polarity) keys.
-_POLARITY_BIT = {p.value: 2**i for i, p in enumerate(Polarity)}
-_BITS_PER_MASK = 60  # a multiple of the 3 polarities, below the sign bit of a BIGINT
-
-
-def _bit_or(session: Session, value: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.bit_or(value)
-    # The bits are powers of two, so the sum of the distinct values is their OR.
-    return func.sum(value.distinct())
-
-
 def outcome_counts(
-    session: Session, cohort: Cohort, code_map: Mapping[int, str]
+    session: Session, cohort: Cohort, confirmed_only: bool = False
 ) -> list[tuple[str | None, str, str, int, int]]:
-    """(group, code, polarity, clients, human-confirmed clients)."""
-    if not code_map:
-        return []
-    tops = sorted(set(code_map.values()))
-    width = len(_POLARITY_BIT)
-    per_mask = _BITS_PER_MASK // width
-    polarity_bit = case(
-        {p: literal(b, BigInteger) for p, b in _POLARITY_BIT.items()}, value=Tag.polarity
+    """(group, code, polarity, clients, human-confirmed clients).
+
+    ``confirmed_only`` counts a client only when a person made or accepted one of their
+    tags for the code and polarity (then both counts are the same).
+    """
+    o = DashboardOutcome.__table__
+    rows = grouped(
+        session, summary_scope(cohort, o),
+        [o.c.code, o.c.polarity, func.count(), func.sum(o.c.confirmed)],
+        keys=(o.c.code, o.c.polarity),
+        where=[o.c.confirmed == 1] if confirmed_only else [],
     )
-    masks, confirmed = [], []
-    for m in range(0, len(tops), per_mask):
-        chunk = {top: 2 ** (width * i) for i, top in enumerate(tops[m : m + per_mask])}
-        code_bit = case(
-            {cid: literal(chunk[top], BigInteger) for cid, top in code_map.items() if top in chunk},
-            value=Tag.code_id, else_=None,
-        )
-        bit = code_bit * polarity_bit
-        masks.append(_bit_or(session, bit).label(f"m{m}"))
-        confirmed.append(_bit_or(session, case((_confirmed() == 1, bit))).label(f"c{m}"))
-    per_client = (
-        select(Tag.client_id, *masks, *confirmed)
-        .where(*_counted(cohort, code_map))
-        .group_by(Tag.client_id)
-        .subquery("pc")
-    )
-    c = cohort_subquery(cohort)
-    columns, keys = [], []
-    for m in range(0, len(tops), per_mask):
-        for i, top in enumerate(tops[m : m + per_mask]):
-            for polarity, bit in _POLARITY_BIT.items():
-                shift = literal(width * i + bit.bit_length() - 1, Integer)
-                for mask in (per_client.c[f"m{m}"], per_client.c[f"c{m}"]):
-                    columns.append(func.sum(mask.op(">>")(shift).op("&")(literal(1, BigInteger))))
-                keys.append((top, polarity))
-    stmt = (
-        select(c.c.grp, *columns)
-        .join(c, c.c.client_id == per_client.c.client_id)
-        .group_by(c.c.grp)
-    )
-    out = []
-    for group, *sums in session.execute(stmt):
-        for (top, polarity), n, ok in zip(keys, sums[::2], sums[1::2], strict=True):
-            if n:
-                out.append((group, top, polarity, int(n), int(ok or 0)))
-    return out
+    return [(g, code, p, int(n), int(ok or 0)) for g, code, p, n, ok in rows]
 
 
 def narrative_coverage(session: Session, cohort: Cohort) -> list[tuple[str | None, int, int, int]]:
     """(group, clients, clients with any narrative, clients with a case study)."""
-    c = cohort_subquery(cohort)
-    docs = union_all(
-        select(CaseStudy.client_id, literal(1).label("cs")).where(
-            CaseStudy.organisation_id.in_(cohort.organisation_ids), CaseStudy.status != "draft"
-        ),
-        select(Feedback.client_id, literal(0).label("cs")).where(
-            Feedback.organisation_id.in_(cohort.organisation_ids)
-        ),
-    ).subquery("docs")
-    per_client = (
-        select(docs.c.client_id, func.max(docs.c.cs).label("cs"))
-        .where(docs.c.client_id.is_not(None))
-        .group_by(docs.c.client_id)
-        .subquery("pc")
-    )
+    d = DashboardClient.__table__
+    rows = grouped(session, summary_scope(cohort, d),
+                   [func.count(), func.sum(d.c.narrative), func.sum(d.c.case_study)])
+    return [(g, n, int(any_ or 0), int(cs or 0)) for g, n, any_, cs in rows if n]
+
+
+class StoryPair(NamedTuple):
+    """A client whose stories point one way, with their paired values on one scale."""
+
+    client_id: int
+    instrument: str
+    scale: str
+    baseline: float
+    follow_up: float
+    story: int  # 1: improved and never worsened; -1: worsened and never improved
+
+
+def one_way_stories(
+    session: Session,
+    cohort: Cohort,
+    scales: Sequence[tuple[str, str]],
+    include_modified: bool = False,
+    confirmed_only: bool = False,
+) -> list[StoryPair]:
+    """Clients whose counted (or confirmed) outcome tags include improved but no worsened,
+    or worsened but no improved, with their pairs on ``scales``: the discordance list's
+    candidates."""
+    if not scales or not cohort.organisation_ids:
+        return []
+    d, p = DashboardClient.__table__, DashboardPair.__table__
+    story = d.c.confirmed_story if confirmed_only else d.c.story
+    scope = summary_scope(cohort, d)
     stmt = (
-        select(
-            c.c.grp, func.count(), func.count(per_client.c.client_id),
-            func.coalesce(func.sum(per_client.c.cs), 0),
-        )
-        .select_from(c)
-        .outerjoin(per_client, per_client.c.client_id == c.c.client_id)
-        .group_by(c.c.grp)
+        select(d.c.client_id, p.c.instrument, p.c.scale, p.c.baseline, p.c.follow_up, story)
+        .select_from(scope.source.join(p, p.c.client_id == d.c.client_id))
+        .where(*scope.where, story.in_((1, -1)), p.c.modified_included == include_modified,
+               scale_condition(p, scales))
     )
-    return [(g, n, int(any_), int(cs)) for g, n, any_, cs in session.execute(stmt)]
-
-
-def story_polarity(
-    session: Session, cohort: Cohort, code_map: Mapping[int, str]
-) -> dict[int, tuple[int, int]]:
-    """client id -> (improved tags, worsened tags), for clients with either."""
-    # Count per client first (a streaming GROUP BY over ix_tags_dashboard), then keep the
-    # cohort's clients: joining ~50,000 client rows instead of ~300,000 tags.
-    per_client = (
-        select(
-            Tag.client_id,
-            func.sum(case((Tag.polarity == "improved", 1), else_=0)).label("up"),
-            func.sum(case((Tag.polarity == "worsened", 1), else_=0)).label("down"),
-        )
-        .where(*_counted(cohort, code_map), Tag.polarity.in_(("improved", "worsened")))
-        .group_by(Tag.client_id)
-        .subquery("pc")
-    )
-    c = cohort_subquery(cohort)
-    stmt = select(per_client).join(c, c.c.client_id == per_client.c.client_id)
-    return {cid: (int(up), int(down)) for cid, up, down in session.execute(stmt)}
+    return [StoryPair(*row) for row in session.execute(stmt)]
 
 
 @dataclass(frozen=True)
@@ -198,9 +160,11 @@ def evidence_quotes(
     polarity: str | None = None,
     kind: str = "all",
     client_ids: Sequence[int] | None = None,
+    per_client: int | None = None,
     limit: int = 200,
 ) -> list[Quote]:
-    """Evidence behind a count: ``kind`` is all, confirmed or machine (machine-only clients)."""
+    """Evidence behind a count: ``kind`` is all, confirmed or machine (machine-only clients);
+    at most ``per_client`` quotes of each client (their first tags), ``limit`` in all."""
     c = cohort_subquery(cohort)
     ids = [i for i, key in code_map.items() if code is None or key == code]
     conds = [*_counted(cohort, {i: code_map[i] for i in ids})]
@@ -221,23 +185,34 @@ def evidence_quotes(
             )
             .exists()
         )
-    stmt = (
-        select(Tag, Client.reference, CaseStudy.updated_at, Feedback.received_on)
+    rank = [] if per_client is None else [
+        func.row_number().over(partition_by=Tag.client_id, order_by=Tag.id).label("rank")]
+    tags = (
+        select(Tag.id, Tag.client_id, Tag.code_id, Tag.polarity, Tag.evidence, Tag.origin,
+               Tag.review_state, Tag.case_study_id, Tag.feedback_id, *rank)
         .join(c, c.c.client_id == Tag.client_id)
-        .join(Client, Client.id == Tag.client_id)
-        .outerjoin(CaseStudy, CaseStudy.id == Tag.case_study_id)
-        .outerjoin(Feedback, and_(Feedback.id == Tag.feedback_id))
         .where(*conds)
-        .order_by(Client.reference, Tag.id)
+        .subquery("q")
+    )
+    stmt = (
+        select(tags.c.client_id, Client.reference, tags.c.code_id, tags.c.polarity,
+               tags.c.evidence, tags.c.origin, tags.c.review_state, tags.c.case_study_id,
+               tags.c.feedback_id, CaseStudy.updated_at, Feedback.received_on)
+        .join(Client, Client.id == tags.c.client_id)
+        .outerjoin(CaseStudy, CaseStudy.id == tags.c.case_study_id)
+        .outerjoin(Feedback, Feedback.id == tags.c.feedback_id)
+        .where(*([] if per_client is None else [tags.c.rank <= per_client]))
+        .order_by(Client.reference, tags.c.id)
         .limit(limit)
     )
     return [
         Quote(
-            client_id=tag.client_id, client_reference=ref, code=code_map[tag.code_id],
-            polarity=tag.polarity, evidence=tag.evidence,
-            confirmed=tag.origin == "human" or tag.review_state == "accepted",
-            case_study_id=tag.case_study_id, feedback_id=tag.feedback_id,
+            client_id=client_id, client_reference=ref, code=code_map[code_id],
+            polarity=polarity_, evidence=evidence,
+            confirmed=origin == "human" or state == "accepted",
+            case_study_id=case_study_id, feedback_id=feedback_id,
             recorded_on=received or (updated.date() if updated else None),
         )
-        for tag, ref, updated, received in session.execute(stmt)
+        for (client_id, ref, code_id, polarity_, evidence, origin, state, case_study_id,
+             feedback_id, updated, received) in session.execute(stmt)
     ]

@@ -15,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from spstories.storage import dashboard_summaries
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -50,7 +52,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that bring the dashboard summaries up to date before each commit."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    dashboard_summaries.install(factory)
+    return factory
 
 
 @contextmanager
@@ -74,10 +79,16 @@ def _alembic_config(connection: Any) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Apply migrations up to ``revision`` (all of them, on every branch, by default)."""
+def upgrade(engine: Engine, revision: str = "heads", *, rebuild_dashboard: bool = False) -> int:
+    """Apply migrations up to ``revision`` (all of them, on every branch, by default), then
+    recompute the dashboard summaries: of every client (``rebuild_dashboard``), or of the
+    clients a migration marked stale. Returns how many clients' summaries were computed."""
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), revision)
+        with Session(bind=connection) as session:
+            if rebuild_dashboard:
+                return dashboard_summaries.rebuild(session)
+            return dashboard_summaries.refresh_stale(session)
 
 
 def current_revision(engine: Engine) -> str | None:

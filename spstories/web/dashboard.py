@@ -23,7 +23,8 @@ from spstories.web.db import get_db
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.MANAGER, Role.RESEARCHER, Role.ADMIN)
 FILTER_KEYS = ("start", "end", "organisation_id", "service", "link_worker_id", "source", "by",
-               "include_modified")
+               "include_modified", "confirmed_only")
+CONFIRMED_ONLY = "Confirmed tags only"
 
 
 def _date(name: str, errors: list[str]) -> date | None:
@@ -52,11 +53,33 @@ def _filters() -> tuple[service.Filters, list[str]]:
         service=request.args.get("service") or None, link_worker_id=_int("link_worker_id"),
         source=request.args.get("source") or None, by=request.args.get("by") or None,
         include_modified=request.args.get("include_modified") == "1",
+        confirmed_only=request.args.get("confirmed_only") == "1",
     ), errors
 
 
 def _query_string() -> str:
     return urlencode({k: request.args[k] for k in FILTER_KEYS if request.args.get(k)})
+
+
+def _active(filters: service.Filters, choices: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The filters in force, in words, for the summary above the figures."""
+    def label(key: str, value: object) -> str:
+        return dict(choices[key]).get(str(value), str(value))
+
+    out = []
+    if filters.start or filters.end:
+        out.append(f"Referred {filters.start or '…'} to {filters.end or '…'}")
+    for key, name in (("organisation_id", "Organisation"), ("service", "Service"),
+                      ("link_worker_id", "Link worker"), ("source", "Referral source"),
+                      ("by", "Broken down by")):
+        value = getattr(filters, key)
+        if value is not None:
+            out.append(f"{name}: {label(key, value)}")
+    if filters.include_modified:
+        out.append("Modified administrations included")
+    if filters.confirmed_only:
+        out.append(CONFIRMED_ONLY)
+    return out
 
 
 @bp.route("/")
@@ -67,13 +90,15 @@ def index() -> str:
     db = get_db()
     figures = service.build(db, current_user(), filters)
     tables = all_tables(figures, threshold)
+    choices = service.filter_choices(db, current_user())
     return render_template(
         "dashboard/index.html",
         tables={t.slug: t for t in tables},
         figures=figures,
         filters=filters,
         errors=errors,
-        choices=service.filter_choices(db, current_user()),
+        choices=choices,
+        active=_active(filters, choices),
         args=request.args,
         query=_query_string(),
         threshold=threshold,
@@ -121,10 +146,13 @@ def evidence() -> str:
     db = get_db()
     cohort = service.cohort_for(current_user(), filters)
     code_map = dashboard_tags.outcome_code_map(db)
-    quotes = dashboard_tags.evidence_quotes(
-        db, cohort, code_map, code=code, polarity=polarity, kind=kind
+    quotes = [] if filters.confirmed_only and kind == "machine" else (
+        dashboard_tags.evidence_quotes(
+            db, cohort, code_map, code=code, polarity=polarity,
+            kind="confirmed" if filters.confirmed_only else kind,
+        )
     )
     return render_template(
         "dashboard/evidence.html", quotes=quotes, code=code, polarity=polarity, kind=kind,
-        query=_query_string(),
+        query=_query_string(), confirmed_only=filters.confirmed_only,
     )

@@ -30,4 +30,12 @@ def test_manager_sees_charts_and_their_data_tables(page, live_server, db, orgs, 
     page.get_by_label("Break down by").select_option("gender")
     page.get_by_role("button", name="Apply").click()
     assert page.locator('table[data-table="breakdown_kpis"]').is_visible()
+    page.get_by_label("Confirmed tags only").check()
+    page.get_by_role("button", name="Apply").click()
+    active = page.get_by_role("status", name="Active filters")
+    assert active.is_visible()
+    assert active.get_by_role("listitem").all_inner_texts() == [
+        "Broken down by: Gender", "Confirmed tags only"]
+    assert "confirmed_only=1" in page.get_by_role("link", name="Download “Outcomes").first \
+        .get_attribute("href")
     assert not [e for e in errors if "Content Security Policy" in e]

@@ -6,11 +6,11 @@ from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from spstories.main import cli
 from spstories.storage.db import make_engine, make_session_factory
-from spstories.storage.models import Organisation, User
+from spstories.storage.models import Client, DashboardClient, Organisation, User
 
 
 @pytest.fixture
@@ -61,6 +61,23 @@ def test_upgrade_db_is_idempotent(run):
     result = run("upgrade-db")
     assert result.exit_code == 0
     assert "up to date" in result.output
+    assert "Dashboard summaries rebuilt for 0 clients." in result.output
+
+
+def test_rebuild_dashboard_recomputes_every_client(run, database_url):
+    with _session(database_url) as session:
+        org = Organisation(name="East", slug="east")
+        session.add(org)
+        session.flush()
+        session.add_all([Client(organisation_id=org.id, reference=f"E{i}") for i in range(3)])
+        session.commit()
+        session.execute(delete(DashboardClient))  # as if written around spstories
+        session.commit()
+    result = run("rebuild-dashboard")
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt the dashboard summaries of 3 clients." in result.output
+    with _session(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(DashboardClient)) == 3
 
 
 def test_orgs_and_users_create(run, database_url):

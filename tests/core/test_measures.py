@@ -646,6 +646,21 @@ def test_earliest_baseline_is_used_and_follow_ups_must_come_after_it() -> None:
     assert pair_baseline_follow_up([early, stray, again]).baseline is early
 
 
+def test_same_day_ties_take_the_first_baseline_and_the_last_follow_up() -> None:
+    # Responses come in the order they were recorded: a follow-up entered again on the same
+    # day replaces the earlier entry, as in the dashboard's SQL pairing (ties by id).
+    first_base, second_base = response("baseline", "2024-01-10"), response("baseline", "2024-01-10")
+    first_exit, second_exit = response("exit", "2024-05-01"), response("exit", "2024-05-01")
+    pairing = pair_baseline_follow_up([first_base, first_exit, second_base, second_exit])
+    assert pairing.baseline is first_base and pairing.follow_up is second_exit
+    first_review, second_review = (response("review 2", "2024-03-01"),
+                                   response("review 2", "2024-03-01"))
+    pairing = pair_baseline_follow_up(
+        [first_base, first_review, second_review, response("review 1", "2024-03-01")]
+    )
+    assert pairing.follow_up is second_review
+
+
 def test_pairing_by_scale_skips_responses_without_it() -> None:
     base = response("baseline", "2024-01-10", anxiety=6, happiness=5)
     review = response("review 1", "2024-03-01", happiness=7)

@@ -114,3 +114,35 @@ def test_tables_suppress_small_numbers(db, users, data):
                                             ["male", "3", "3", "3", "3", "2"]]
     assert coverage_warning(figures, 0.2) is None  # 1 of 5 is exactly a fifth
     assert "describe 1 of 5 clients" in coverage_warning(figures, 0.5)
+
+
+def test_confirmed_tags_only_restricts_outcomes_joint_display_and_discordance(db, users, data):
+    figures = service.build(db, users["researcher"], service.Filters(confirmed_only=True))
+    assert figures.confirmed_only
+    # c2's human tag and c3's accepted one; machine suggestions (c1, c4) no longer count
+    assert service.sum_groups(figures.outcomes) == {("engagement", "improved"): (1, 1),
+                                                    ("loneliness", "worsened"): (1, 1)}
+    # c4's worsened story is only a suggestion: C4 leaves the list, C2's is human-made
+    assert {(d.reference, d.kind) for d in figures.discordant} == {("C2", "story_better")}
+    assert figures.discordant[0].quotes == ("engagement: C2 engagement improved",)
+    with_modified = service.build(db, users["researcher"],
+                                  service.Filters(confirmed_only=True, include_modified=True))
+    # c3's accepted worsened story beside its modified exit, which improved
+    assert {(d.reference, d.kind) for d in with_modified.discordant} == {
+        ("C2", "story_better"), ("C3", "score_better")}
+    # everything else is as without the switch
+    everything = service.build(db, users["researcher"], service.Filters())
+    assert (figures.completion, figures.coverage, figures.referrals) == (
+        everything.completion, everything.coverage, everything.referrals)
+    assert _swemwbs(figures) == _swemwbs(everything)
+    tables = {t.slug: t for t in all_tables(figures, 1)}
+    loneliness = next(r for r in tables["joint"].rows if r[0] == "Loneliness")
+    assert loneliness[2:] == ["0 (0%)", "1 (25%)", "0 (0%)"]
+    confidence = next(r for r in tables["outcomes"].rows if r[0] == "Confidence")
+    assert confidence[1] == "0"
+    assert "Confirmed tags only" in tables["outcomes"].note
+    assert "confirmed tags only" in tables["discordance"].note
+    by_gender = service.build(db, users["manager"],
+                              service.Filters(confirmed_only=True, by="gender"))
+    assert by_gender.outcomes == {"female": {("engagement", "improved"): (1, 1)},
+                                  "male": {("loneliness", "worsened"): (1, 1)}}

@@ -66,3 +66,43 @@ def test_bad_dates_are_reported_not_fatal(client, auth, users):
     auth.login("manager@north.test")
     html = client.get("/dashboard/?start=31/03/2025&end=2025-01-01").get_data(as_text=True)
     assert "Start date: use the form 2026-03-31." in html
+
+
+def test_confirmed_tags_only_is_an_active_filter_carried_into_links_csv_and_charts(
+    app, client, auth, data
+):
+    app.config["SMALL_NUMBER_THRESHOLD"] = 1
+    auth.login("manager@north.test")
+    everything = client.get("/dashboard/").get_data(as_text=True)
+    assert "<title>Confidence: 1</title>" in everything  # c1's machine tag, in the chart
+    assert "Active filters" not in everything
+    html = client.get("/dashboard/?confirmed_only=1").get_data(as_text=True)
+    assert 'name="confirmed_only" value="1" checked' in html
+    active = html[html.index('aria-label="Active filters"'):]
+    assert "<li>Confirmed tags only</li>" in active[:active.index("</div>")]
+    assert "<title>Confidence: 0</title>" in html  # the chart counts confirmed tags only
+    assert "C4" not in html and "C2" in html  # C4's story is an unreviewed suggestion
+    assert "/dashboard/outcomes.csv?confirmed_only=1" in html
+    assert "kind=all&amp;confirmed_only=1" in html  # evidence links keep the filter
+    rows = list(csv.reader(io.StringIO(
+        client.get("/dashboard/outcomes.csv?confirmed_only=1").get_data(as_text=True))))
+    counts = {r[0]: r[1:] for r in rows[1:]}
+    assert counts["Confidence"][0] == "0" and counts["Engagement"][0] == "1"
+    assert counts["Loneliness"][4:8] == ["1", "25%", "1", "0"]  # worsened: C3, accepted
+    joint = list(csv.reader(io.StringIO(
+        client.get("/dashboard/joint.csv?confirmed_only=1").get_data(as_text=True))))
+    assert next(r for r in joint if r[0] == "Loneliness")[3] == "1 (25%)"
+    discordance = client.get("/dashboard/discordance.csv?confirmed_only=1").get_data(
+        as_text=True)
+    assert "C2" in discordance and "C4" not in discordance
+
+
+def test_evidence_under_confirmed_tags_only(client, auth, data):
+    auth.login("manager@north.test")
+    page = client.get("/dashboard/evidence?code=loneliness&polarity=worsened&kind=all"
+                      "&confirmed_only=1").get_data(as_text=True)
+    assert "C3 loneliness worsened" in page and "C4 loneliness worsened" not in page
+    assert "Confirmed tags only" in page
+    machine = client.get("/dashboard/evidence?code=loneliness&polarity=worsened&kind=machine"
+                         "&confirmed_only=1").get_data(as_text=True)
+    assert "No evidence matches." in machine

@@ -99,11 +99,15 @@ def pair_baseline_follow_up(
     administrations unless ``include_modified`` (counting them); the baseline is the
     earliest-dated baseline; the follow-up must be dated after it and is the latest
     exit if there is one, otherwise the latest-dated review (the higher review number
-    on the same date).
+    on the same date). Ties (same date, and for reviews the same number) go to the
+    baseline listed first and the follow-up listed last: pass responses in the order they
+    were recorded, so a follow-up entered again on the same day replaces the earlier entry.
+    The dashboard's SQL pairing (``storage.dashboard_summaries``) follows the same rule,
+    with the response id as the recording order.
     """
-    eligible: list[tuple[R, Timepoint, datetime]] = []
+    eligible: list[tuple[R, Timepoint, datetime, int]] = []
     excluded = 0
-    for response in responses:
+    for position, response in enumerate(responses):
         if scale is not None and scale not in (_get(response, "scales", None) or {}):
             continue
         if bool(_get(response, "modified", False)) and not include_modified:
@@ -112,19 +116,21 @@ def pair_baseline_follow_up(
         timepoint = parse_timepoint(
             _get(response, "timepoint"), _get(response, "review_number", None)
         )
-        eligible.append((response, timepoint, _as_datetime(_get(response, "date"))))
+        eligible.append(
+            (response, timepoint, _as_datetime(_get(response, "date")), position)
+        )
 
     baselines = [entry for entry in eligible if entry[1].kind == "baseline"]
     if not baselines:
         return Pairing(None, None, excluded, "no baseline")
-    baseline, _, start = min(baselines, key=lambda entry: entry[2])
+    baseline, _, start, _ = min(baselines, key=lambda entry: (entry[2], entry[3]))
 
     later = [entry for entry in eligible if entry[1].kind != "baseline" and entry[2] > start]
     exits = [entry for entry in later if entry[1].kind == "exit"]
     if exits:
-        follow_up = max(exits, key=lambda entry: entry[2])[0]
+        follow_up = max(exits, key=lambda entry: (entry[2], entry[3]))[0]
     elif later:
-        follow_up = max(later, key=lambda entry: (entry[2], entry[1].number or 0))[0]
+        follow_up = max(later, key=lambda e: (e[2], e[1].number or 0, e[3]))[0]
     else:
         return Pairing(baseline, None, excluded, "no follow-up after the baseline")
     return Pairing(baseline, follow_up, excluded, None)

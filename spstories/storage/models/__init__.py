@@ -63,3 +63,12 @@ __all__ += ["TagReview"]
 from spstories.storage.models.reports import Report, ReportVersion, StarredQuote  # noqa: E402
 
 __all__ += ["Report", "ReportVersion", "StarredQuote"]
+
+from spstories.storage.models.dashboard import (  # noqa: E402
+    DashboardClient,
+    DashboardOutcome,
+    DashboardPair,
+    DashboardStale,
+)
+
+__all__ += ["DashboardClient", "DashboardOutcome", "DashboardPair", "DashboardStale"]
