@@ -32,7 +32,7 @@ def test_page_shows_tables_charts_and_suppression(app, client, auth, data):
     assert "SWEMWBS metric score" in html
     assert "1 modified administrations excluded" in html
     assert "&lt;3" in html  # engagement: one client, below the threshold
-    assert "C2" in html and "S1" not in html  # discordance list is scoped to North
+    assert ">C2<" in html and ">S1<" not in html  # discordance list is scoped to North
     assert "Case studies describe" not in html  # 1 of 5 is not under a fifth
     assert 'href="/dashboard/"' in client.get("/").get_data(as_text=True)  # nav link
 
@@ -81,7 +81,7 @@ def test_confirmed_tags_only_is_an_active_filter_carried_into_links_csv_and_char
     active = html[html.index('aria-label="Active filters"'):]
     assert "<li>Confirmed tags only</li>" in active[:active.index("</div>")]
     assert "<title>Confidence: 0</title>" in html  # the chart counts confirmed tags only
-    assert "C4" not in html and "C2" in html  # C4's story is an unreviewed suggestion
+    assert ">C4<" not in html and ">C2<" in html  # C4's story is an unreviewed suggestion
     assert "/dashboard/outcomes.csv?confirmed_only=1" in html
     assert "kind=all&amp;confirmed_only=1" in html  # evidence links keep the filter
     rows = list(csv.reader(io.StringIO(
@@ -94,7 +94,7 @@ def test_confirmed_tags_only_is_an_active_filter_carried_into_links_csv_and_char
     assert next(r for r in joint if r[0] == "Loneliness")[3] == "1 (25%)"
     discordance = client.get("/dashboard/discordance.csv?confirmed_only=1").get_data(
         as_text=True)
-    assert "C2" in discordance and "C4" not in discordance
+    assert "\nC2," in discordance and "\nC4," not in discordance
 
 
 def test_evidence_under_confirmed_tags_only(client, auth, data):
