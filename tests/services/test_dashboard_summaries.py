@@ -20,7 +20,6 @@ from spstories.services.feedback import FeedbackInput, record_feedback
 from spstories.services.imports import run_import
 from spstories.services.measures import record_response
 from spstories.services.tagging import retag_all
-from spstories.storage import dashboard_queries as q
 from spstories.storage import dashboard_summaries as summaries
 from spstories.storage.db import make_engine
 from spstories.storage.models import (
@@ -169,8 +168,9 @@ def _assert_same(db, user, f: service.Filters) -> service.Dashboard:  # type: ig
         ref.discordant), f
     cohort = service.cohort_for(user, f)
     scales = [(i.id, s) for i, s in service.reported_scales()]
+    stored = reference.paired_scores(db, cohort, scales, f.include_modified)
     assert {(r.client_id, r.instrument, r.scale): (r.baseline, r.follow_up)
-            for r in q.paired_scores(db, cohort, scales, f.include_modified)} == ref.pairs, f
+            for r in stored} == ref.pairs, f
     splits = {None: None, **{g: {c for c, cg in ref.groups.items() if cg == g}
                              for g in set(ref.groups.values())}} if f.by else {None: None}
     for group, members in splits.items():

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from spstories.core.measures import pair_baseline_follow_up
 from spstories.services import dashboard as service
 from spstories.services.measures import record_response
-from spstories.storage import dashboard_queries as q
 from spstories.storage.models import Client, MeasureResponse
 from tests import dashboard_data
+from tests.dashboard_reference import paired_scores
 
 DAYS = [date(1999, 12, 30), date(2025, 3, 1), date(2025, 3, 2), date(2025, 9, 1)]
 
@@ -41,7 +41,7 @@ def test_pairing_matches_the_core_rule_on_ties_reviews_and_early_follow_ups(db, 
     db.commit()
     cohort = service.cohort_for(users["researcher"], service.Filters())
     for include_modified in (False, True):
-        rows = {r.client_id: (r.baseline, r.follow_up) for r in q.paired_scores(
+        rows = {r.client_id: (r.baseline, r.follow_up) for r in paired_scores(
             db, cohort, [("swemwbs", "swemwbs_metric")], include_modified)}
         for client in clients:
             responses = [
