@@ -38,6 +38,7 @@ class ReportFilters:
     quote_ids: tuple[int, ...] = ()
     case_study_ids: tuple[int, ...] = ()
     extra_terms: tuple[str, ...] = ()  # places and organisations to de-identify
+    confirmed_only: bool = False  # count only tags a person made or accepted
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class ReportFilters:
             "organisation_ids": list(self.organisation_ids), "outcomes": list(self.outcomes),
             "sections": list(self.sections), "quote_ids": list(self.quote_ids),
             "case_study_ids": list(self.case_study_ids), "extra_terms": list(self.extra_terms),
+            "confirmed_only": self.confirmed_only,
         }
 
     @classmethod
@@ -57,7 +59,8 @@ class ReportFilters:
                    *(tuple(data.get(k, ())) for k in ("organisation_ids", "outcomes")),
                    tuple(data.get("sections", [s for s, _ in SECTIONS])),
                    *(tuple(data.get(k, ())) for k in ("quote_ids", "case_study_ids",
-                                                       "extra_terms")))
+                                                       "extra_terms")),
+                   bool(data.get("confirmed_only", False)))
 
 
 @dataclass(frozen=True)
@@ -94,13 +97,16 @@ def _count(text: str) -> float:
 def _figures(session: Session, user: User, f: ReportFilters, orgs: list[str], k: int,
              generated: date) -> list[Block]:
     figures = dashboard.build(session, _Scope(list(f.organisation_ids)),  # type: ignore[arg-type]
-                              dashboard.Filters(start=f.start, end=f.end))
+                              dashboard.Filters(start=f.start, end=f.end,
+                                                confirmed_only=f.confirmed_only))
     scope = (f"Clients of {', '.join(orgs)} referred {_period(f)}; counts of 1 to {k - 1} are "
              f"shown as <{k}. Generated {generated:%d %b %Y}.")
     narrative = sum(a for _, a, _ in figures.coverage.values())
     clients = sum(v[0] for v in figures.coverage.values())
     tables = {t.slug: t for t in dashboard_tables.all_tables(figures, k)}
     wanted = set(f.outcomes) or set(dashboard.STORY_CODES_ORDER)
+    counted = ("only tags a person made or accepted in review count" if f.confirmed_only
+               else "machine suggestions count until rejected; rejected tags never count")
     blocks: list[Block] = [Block("heading", text="The figures")]
     if "kpis" in f.sections:
         t = tables["kpis"]
@@ -137,8 +143,8 @@ def _figures(session: Session, user: User, f: ReportFilters, orgs: list[str], k:
             chart=Chart("Clients whose stories show improvement",
                         bars=tuple(Bar(r[0], _count(r[1]), r[1]) for r in rows)),
             note=f"Clients (not sentences) whose case studies or feedback were tagged with the "
-                 f"outcome; rejected tags never count; shares are of the {narrative} clients "
-                 f"with any narrative. {scope}"))
+                 f"outcome; {counted}; shares are of the {narrative} clients with any "
+                 f"narrative. {scope}"))
     if "joint" in f.sections:
         t = tables["joint"]
         rows = tuple(tuple(r) for r in t.rows

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -31,6 +38,10 @@ class ReportForm(FlaskForm):
     outcomes = Checkboxes("Outcomes to feature", description="None chosen: all outcomes.")
     sections = Checkboxes("Figures to include", choices=options(SECTIONS),
                           default=[s for s, _ in SECTIONS])
+    confirmed_only = BooleanField(
+        "Count confirmed tags only",
+        description="Outcome counts and the joint display use only tags a person made or "
+                    "accepted in review, not machine suggestions.")
     quotes = Checkboxes("Quotes (your starred quotes)", coerce=int)
     case_studies = Checkboxes("Case studies (approved)", coerce=int)
     extra_terms = TextAreaField(

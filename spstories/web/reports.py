@@ -75,7 +75,7 @@ def _filters(form: ReportForm) -> ReportFilters:
         start=form.start.data, end=form.end.data,
         organisation_ids=tuple(form.organisations.data or ()),
         outcomes=tuple(form.outcomes.data or ()), sections=tuple(form.sections.data or ()),
-        quote_ids=tuple(form.quotes.data or ()),
+        confirmed_only=bool(form.confirmed_only.data), quote_ids=tuple(form.quotes.data or ()),
         case_study_ids=tuple(form.case_studies.data or ()), extra_terms=terms)
 
 
@@ -123,7 +123,8 @@ def edit(report_id: int) -> Any:
     form = ReportForm(data={
         "title": report.title, "audience": report.audience, "start": f.start, "end": f.end,
         "organisations": list(f.organisation_ids), "outcomes": list(f.outcomes),
-        "sections": list(f.sections), "quotes": list(f.quote_ids),
+        "sections": list(f.sections), "confirmed_only": f.confirmed_only,
+        "quotes": list(f.quote_ids),
         "case_studies": list(f.case_study_ids), "extra_terms": "\n".join(f.extra_terms),
         "background": report.background,
     })

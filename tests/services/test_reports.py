@@ -114,3 +114,21 @@ def test_export_refused_when_consent_withdrawn_after_generation(db, users, orgs,
     db.flush()
     with pytest.raises(service.ReportError, match="Consent has changed"):
         service.export(db, users["manager"], v, "html")
+
+
+def test_a_report_can_count_confirmed_tags_only(db, users, orgs, data):
+    rows = {}
+    for confirmed in (False, True):
+        f = ReportFilters(organisation_ids=(orgs["north"].id,), outcomes=("confidence",),
+                          sections=("outcomes",), confirmed_only=confirmed)
+        report = service.create(db, users["manager"], title=f"only {confirmed}",
+                                audience="internal", background="", filters=f)
+        assert ReportFilters.from_json(report.filters).confirmed_only is confirmed
+        v, _ = service.generate(db, users["manager"], report, threshold=1)
+        db.commit()
+        rows[confirmed] = next(line for line in v.markdown.splitlines()
+                               if line.startswith("| Confidence |"))
+        assert ("only tags a person made or accepted" in v.markdown) is confirmed
+    # c1's confidence tag is an unreviewed machine suggestion: counted, then not.
+    assert rows[False].startswith("| Confidence | 1 |")
+    assert rows[True].startswith("| Confidence | 0 |")

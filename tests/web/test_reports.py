@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
-from spstories.storage.models import AuditEvent
+from spstories.storage.models import AuditEvent, Report
 from tests import report_data
 
 IDENTIFIERS = ("Okafor", "07700", "LS6 2AB", "Sarah Jones", "Knit and Natter")
@@ -96,3 +96,18 @@ def test_roles_and_scoping(client, auth, orgs, data, users):
     auth.logout()
     auth.login("link_worker@north.test")
     assert client.get("/reports/").status_code == 403
+
+
+def test_confirmed_tags_only_is_kept_with_the_report(client, auth, orgs, data, db):
+    auth.login("manager@north.test")
+    assert "Count confirmed tags only" in client.get("/reports/new").get_data(as_text=True)
+    r = auth.post("/reports/new", {
+        "title": "Confirmed only", "audience": "internal",
+        "organisations": [str(orgs["north"].id)], "sections": ["outcomes"],
+        "confirmed_only": "y", "extra_terms": "", "background": "",
+    })
+    assert r.status_code == 302, r.get_data(as_text=True)
+    report_id = int(re.search(r"/reports/(\d+)", r.headers["Location"]).group(1))
+    assert db.get(Report, report_id).filters["confirmed_only"] is True
+    edit = client.get(f"/reports/{report_id}/edit").get_data(as_text=True)
+    assert re.search(r'id="confirmed_only"[^>]*checked|checked[^>]*id="confirmed_only"', edit)
