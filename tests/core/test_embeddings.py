@@ -19,18 +19,22 @@ from tests.embedding_backend import NAME
 from tests.learning_data import GROUPS, TEXTS, X, Y
 
 
-def test_without_a_backend_the_mode_is_none_and_says_how_to_install():
-    state = embeddings.status(embeddings.NONE)
-    assert state["mode"] == embeddings.NONE
-    assert "not installed" in state["message"] and "embeddings" in state["message"]
-    assert embeddings.default_backend() == embeddings.NONE  # tests run with it off
+def test_switched_off_the_mode_is_none_whatever_is_installed(hashed_backend, monkeypatch):
+    monkeypatch.setenv("SPSTORIES_EMBEDDINGS", "none")
+    assert not embeddings.available(NAME)
+    assert embeddings.default_backend() == embeddings.NONE
+    state = embeddings.status()
+    assert state["mode"] == embeddings.NONE and "switched off" in state["message"]
+    with pytest.raises(ModelUnavailable, match="switched off"):
+        embeddings.resolve(NAME)
     with pytest.raises(ModelUnavailable, match="no sentence-embedding backend"):
         embeddings.encode(["hello"], embeddings.NONE)
     with pytest.raises(ModelUnavailable, match="unknown embedding backend"):
         embeddings.resolve("nonesuch")
 
 
-def test_a_backend_that_is_not_installed_is_refused_with_the_hint():
+def test_a_backend_that_is_not_installed_is_refused_with_the_hint(monkeypatch):
+    monkeypatch.setenv("SPSTORIES_EMBEDDINGS", "auto")
     embeddings.register_backend(
         embeddings.Backend("absent", "absent", lambda: False, lambda: None, " Try X.")
     )
@@ -38,7 +42,8 @@ def test_a_backend_that_is_not_installed_is_refused_with_the_hint():
         assert not embeddings.available("absent")
         with pytest.raises(ModelUnavailable, match=r"not installed\. Try X\."):
             embeddings.resolve("absent")
-        assert embeddings.status("absent")["mode"] == embeddings.NONE
+        state = embeddings.status("absent")
+        assert state["mode"] == embeddings.NONE and "not installed" in state["message"]
     finally:
         embeddings.unregister_backend("absent")
 

@@ -110,7 +110,7 @@ def test_pages_say_which_embedding_mode_is_active(client, auth, users, tags):
     for path in ("/review/", "/review/agreement"):
         page = client.get(path).get_data(as_text=True)
         assert 'id="embeddings-mode" data-mode="none"' in page, path
-        assert "Sentence embeddings: not installed" in page, path
+        assert "Sentence embeddings: switched off" in page, path
     page = client.get(f"/review/tags/{tags[0].id}/document").get_data(as_text=True)
     assert 'data-mode="none"' in page and "Code suggestions by meaning need sentence" in page
 
@@ -120,7 +120,7 @@ def test_suggestions_without_embeddings_say_why(client, auth, users, tags):
     response = auth.post("/review/suggest", {"text": "I felt lonely"}, form_path="/review/")
     assert response.status_code == 200
     assert response.json["mode"] == "none" and response.json["suggestions"] == []
-    assert "not installed" in response.json["message"]
+    assert "switched off" in response.json["message"]
 
 
 def test_suggestions_rank_codes_by_meaning(client, auth, users, tags, hashed_backend):
