@@ -10,6 +10,8 @@ from spstories.core.deid import ner, rules
 from spstories.core.deid.rules import PRIORITY, Found
 
 NUMBERED = frozenset({"NAME", "PLACE", "ORGANISATION"})  # [NAME 1], [NAME 2]…; others bare
+# Bare placeholders that say more than the kind: an exact age over 89 becomes the UK band.
+LABELS = {"AGE": "AGE 90+"}
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,17 @@ class Deidentifier:
             found += [f for f in ner.entities(c.nlp, text)
                       if not (c.keep_names and f.kind == "NAME")]
         keep = {k.strip().lower() for k in c.keep if k.strip()}
-        return [f for f in found if text[f.start:f.end].lower() not in keep]
+        found = [f for f in found if text[f.start:f.end].lower() not in keep]
+        if not c.keep_names:
+            # Later mentions of a name found here or in an earlier text of the same report.
+            tokens = {t for f in found if f.kind == "NAME" for t in f.key.split()}
+            tokens |= set(self._numbers.get("NAME", {}))
+            found += [f for f in rules.mentions(text, tokens) if f.key not in keep]
+        return found
 
     def _placeholder(self, found: Found, surface: str) -> str:
         if found.kind not in NUMBERED:
-            return f"[{found.kind}]"
+            return f"[{LABELS.get(found.kind, found.kind)}]"
         seen = self._numbers.setdefault(found.kind, {})
         tokens = (found.key or surface.lower()).split()
         # "Sarah Jones" then "Sarah" (or "Mrs Jones") share a token, so one number.
