@@ -60,6 +60,9 @@ def _register() -> None:
     ):
         cli.add_command(command)
     # commands from feature modules
+    from spstories.cli.reports import reports
+
+    cli.add_command(reports)
     from spstories.cli.research import export_qdpx, import_qdpx
 
     cli.add_command(export_qdpx)

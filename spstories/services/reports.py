@@ -88,6 +88,11 @@ def list_reports(session: Session, user: User) -> list[Report]:
         Report.organisation_id.in_(user.organisation_ids)).order_by(Report.updated_at.desc())))
 
 
+def list_all(session: Session) -> list[Report]:
+    """Every report, for an operator with the database (the command line, not the web)."""
+    return list(session.scalars(select(Report).order_by(Report.id)))
+
+
 def get(session: Session, user: User, report_id: int) -> Report | None:
     """The report if it is in the user's organisations and covers none outside them."""
     report = session.get(Report, report_id)

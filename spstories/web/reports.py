@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from spstories.core.reports import Report as ReportModel
+from spstories.core.reports.consent import AUDIENCES
 from spstories.core.reports.to_html import body_html
 from spstories.core.vocabulary import CaseStudyStatus, ConsentLevel, Role
 from spstories.services import evidence
@@ -52,13 +53,17 @@ def _report(report_id: int) -> Report:
     return report
 
 
-def _builder(form: ReportForm, audience: str) -> None:
-    """Fill the builder's choices: the user's organisations, starred quotes, case studies."""
+def _builder(form: ReportForm, audience: str | None, fallback: str) -> None:
+    """Fill the builder's choices: the user's organisations, starred quotes, case studies.
+
+    ``audience`` comes from the submitted form and may be anything: the quotes' locks are
+    shown for ``fallback`` until it is one of the audiences (the form then says what is wrong).
+    """
     db, user = get_db(), current_user()
     form.organisations.choices = options((o.id, o.name) for o in user.organisations)
     form.outcomes.choices = options(_outcomes())
-    starred = evidence.search(db, user, evidence.Search(audience=ConsentLevel(audience),
-                                                        starred_only=True))
+    level = ConsentLevel(audience if audience in {a.value for a in AUDIENCES} else fallback)
+    starred = evidence.search(db, user, evidence.Search(audience=level, starred_only=True))
     form.quotes.choices = options(
         (i.tag_id, f"{i.evidence[:120]} ({i.code}, {i.polarity})"
                    + ("" if i.permission.allowed else f" (locked: {i.permission.reason})"))
@@ -99,7 +104,7 @@ def index() -> str:
 @roles(*WRITERS)
 def new() -> Any:
     form = ReportForm()
-    _builder(form, request.form.get("audience") or form.audience.default)
+    _builder(form, request.form.get("audience"), form.audience.default)
     if request.method == "GET":
         form.organisations.data = list(current_user().organisation_ids)
     if form.validate_on_submit():
@@ -128,7 +133,7 @@ def edit(report_id: int) -> Any:
         "case_studies": list(f.case_study_ids), "extra_terms": "\n".join(f.extra_terms),
         "background": report.background,
     })
-    _builder(form, request.form.get("audience") or report.audience)
+    _builder(form, request.form.get("audience"), report.audience)
     if form.validate_on_submit():
         try:
             service.update(get_db(), current_user(), report, title=form.title.data or "",

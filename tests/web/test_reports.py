@@ -111,3 +111,16 @@ def test_confirmed_tags_only_is_kept_with_the_report(client, auth, orgs, data, d
     assert db.get(Report, report_id).filters["confirmed_only"] is True
     edit = client.get(f"/reports/{report_id}/edit").get_data(as_text=True)
     assert re.search(r'id="confirmed_only"[^>]*checked|checked[^>]*id="confirmed_only"', edit)
+
+
+@pytest.mark.parametrize("path", ["/reports/new", "/reports/{id}/edit"])
+def test_an_unknown_audience_is_a_form_error_not_a_crash(client, auth, orgs, data, db, path):
+    auth.login("manager@north.test")
+    f = {"title": "Quarter 4", "audience": "internal", "organisations": [str(orgs["north"].id)],
+         "sections": ["kpis"], "extra_terms": "", "background": ""}
+    created = auth.post("/reports/new", f)
+    report_id = re.search(r"/reports/(\d+)", created.headers["Location"]).group(1)
+    r = auth.post(path.format(id=report_id), {**f, "audience": "everyone"})
+    assert r.status_code == 200
+    assert "Not a valid choice" in r.get_data(as_text=True)
+    assert db.get(Report, int(report_id)).audience == "internal"
