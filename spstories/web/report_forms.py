@@ -42,7 +42,8 @@ class ReportForm(FlaskForm):
         "Count confirmed tags only",
         description="Outcome counts and the joint display use only tags a person made or "
                     "accepted in review, not machine suggestions.")
-    quotes = Checkboxes("Quotes (your starred quotes)", coerce=int)
+    quotes = Checkboxes("Quotes (your starred quotes and those already in the report)",
+                        coerce=int)
     case_studies = Checkboxes("Case studies (approved)", coerce=int)
     extra_terms = TextAreaField(
         "Places and organisations to remove", validators=[Length(max=4000)],

@@ -53,8 +53,12 @@ def _report(report_id: int) -> Report:
     return report
 
 
-def _builder(form: ReportForm, audience: str | None, fallback: str) -> None:
-    """Fill the builder's choices: the user's organisations, starred quotes, case studies.
+def _builder(
+    form: ReportForm, audience: str | None, fallback: str, chosen: tuple[int, ...] = ()
+) -> None:
+    """Fill the builder's choices: the user's organisations, starred quotes (and the quotes
+    ``chosen`` for the report already, which a colleague editing it may not have starred),
+    case studies.
 
     ``audience`` comes from the submitted form and may be anything: the quotes' locks are
     shown for ``fallback`` until it is one of the audiences (the form then says what is wrong).
@@ -64,10 +68,13 @@ def _builder(form: ReportForm, audience: str | None, fallback: str) -> None:
     form.outcomes.choices = options(_outcomes())
     level = ConsentLevel(audience if audience in {a.value for a in AUDIENCES} else fallback)
     starred = evidence.search(db, user, evidence.Search(audience=level, starred_only=True))
+    kept = evidence.search(db, user, evidence.Search(audience=level), tag_ids=chosen,
+                           limit=len(chosen)) if chosen else []
+    quotes = {i.tag_id: i for i in [*kept, *starred]}.values()
     form.quotes.choices = options(
         (i.tag_id, f"{i.evidence[:120]} ({i.code}, {i.polarity})"
                    + ("" if i.permission.allowed else f" (locked: {i.permission.reason})"))
-        for i in starred)
+        for i in quotes)
     studies = db.scalars(select(CaseStudy).where(
         CaseStudy.organisation_id.in_(user.organisation_ids),
         CaseStudy.status == CaseStudyStatus.APPROVED.value).order_by(CaseStudy.id.desc()))
@@ -133,7 +140,7 @@ def edit(report_id: int) -> Any:
         "case_studies": list(f.case_study_ids), "extra_terms": "\n".join(f.extra_terms),
         "background": report.background,
     })
-    _builder(form, request.form.get("audience"), report.audience)
+    _builder(form, request.form.get("audience"), report.audience, f.quote_ids)
     if form.validate_on_submit():
         try:
             service.update(get_db(), current_user(), report, title=form.title.data or "",

@@ -124,3 +124,19 @@ def test_an_unknown_audience_is_a_form_error_not_a_crash(client, auth, orgs, dat
     assert r.status_code == 200
     assert "Not a valid choice" in r.get_data(as_text=True)
     assert db.get(Report, int(report_id)).audience == "internal"
+
+
+def test_a_colleague_editing_keeps_the_quotes_chosen_by_the_author(client, auth, orgs, data,
+                                                                  db):
+    from spstories.services.accounts import create_user
+
+    location = _make_report(auth, client, orgs, data)
+    report_id = int(re.search(r"/reports/(\d+)", location).group(1))
+    create_user(db, email="m2@north.test", name="Second manager", role="manager",
+                password="correct horse battery", organisations=[orgs["north"]])
+    db.commit()
+    auth.logout()
+    auth.login("m2@north.test")
+    edit = client.get(f"/reports/{report_id}/edit").get_data(as_text=True)
+    assert report_data.QUOTE[:40] in edit  # not starred by m2, but chosen for the report
+    assert re.search(rf'<input checked[^>]*value="{data["allowed"].id}"', edit)
