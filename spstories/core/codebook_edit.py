@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -89,6 +89,95 @@ def check_tree(codes: Sequence[TreeCode]) -> None:
                 raise ValueError(f"code {code.key!r} is inside itself")
             seen.add(parent)
             parent = by_key[parent].parent
+
+
+def descendants(codes: Sequence[TreeCode], key: str) -> set[str]:
+    """Keys of every code below ``key`` (children, their children...)."""
+    found: set[str] = set()
+    frontier = {key}
+    while frontier:
+        frontier = {c.key for c in codes if c.parent in frontier and c.key not in found}
+        found |= frontier
+    return found
+
+
+def _find(codes: Sequence[TreeCode], key: str) -> TreeCode:
+    code = next((c for c in codes if c.key == key), None)
+    if code is None:
+        raise ValueError(f"no code {key!r} in this codebook")
+    return code
+
+
+def check_sibling_names(old: Sequence[TreeCode], new: Sequence[TreeCode]) -> None:
+    """Raise ValueError when a code that is new, renamed or moved in ``new`` has the name
+    of another code under the same parent (names compared ignoring case)."""
+    before = {c.key: c for c in old}
+    for code in new:
+        was = before.get(code.key)
+        if was is not None and (was.label, was.parent) == (code.label, code.parent):
+            continue
+        name = code.label.strip().casefold()
+        clash = next((c for c in new if c.key != code.key and c.parent == code.parent
+                      and c.label.strip().casefold() == name), None)
+        if clash is not None:
+            where = f"under {code.parent!r}" if code.parent else "at the top level"
+            raise ValueError(f"there is already a code called {clash.label!r} {where}")
+
+
+def rename(codes: Sequence[TreeCode], key: str, label: str) -> list[TreeCode]:
+    """The tree with code ``key`` called ``label`` (its key, and so its codings, unchanged)."""
+    code = _find(codes, key)
+    label = label.strip()
+    if not label:
+        raise ValueError("give the code a name")
+    if len(label) > 200:
+        raise ValueError("a code name can be at most 200 characters")
+    if label == code.label:
+        raise ValueError(f"{code.label!r} already has that name")
+    new = [replace(c, label=label) if c.key == key else c for c in codes]
+    check_sibling_names(codes, new)
+    return new
+
+
+def move(codes: Sequence[TreeCode], key: str, parent: str | None) -> list[TreeCode]:
+    """The tree with code ``key`` (and everything below it) under ``parent`` (None: the top)."""
+    code = _find(codes, key)
+    if parent is not None:
+        target = _find(codes, parent)
+        if parent == key:
+            raise ValueError(f"{code.label!r} cannot go under itself")
+        if parent in descendants(codes, key):
+            raise ValueError(f"{code.label!r} cannot go under {target.label!r}, "
+                             "which is one of its own subcodes")
+    if code.parent == parent:
+        raise ValueError(f"{code.label!r} is already there")
+    new = [replace(c, parent=parent) if c.key == key else c for c in codes]
+    check_sibling_names(codes, new)
+    check_tree(new)
+    return new
+
+
+def merge(codes: Sequence[TreeCode], source: str, target: str) -> list[TreeCode]:
+    """The tree without ``source``; its subcodes go under ``target``.
+
+    When ``target`` is below ``source`` it first takes ``source``'s place, so no loop forms.
+    """
+    merged, into = _find(codes, source), _find(codes, target)
+    if source == target:
+        raise ValueError("a code cannot be merged into itself")
+    target_parent = merged.parent if target in descendants(codes, source) else into.parent
+    new = []
+    for c in codes:
+        if c.key == source:
+            continue
+        if c.key == target:
+            c = replace(c, parent=target_parent)
+        elif c.parent == source:
+            c = replace(c, parent=target)
+        new.append(c)
+    check_sibling_names(codes, new)
+    check_tree(new)
+    return new
 
 
 def ordered(codes: Sequence[TreeCode]) -> list[tuple[TreeCode, int]]:

@@ -11,6 +11,7 @@ from spstories.core import codebook_edit
 from spstories.core.codebook_edit import TreeCode
 from spstories.core.refiqda import guid
 from spstories.core.transcripts import read_transcript
+from spstories.core.vocabulary import Role
 from spstories.errors import SpstoriesError
 from spstories.services import audit
 from spstories.services.codebooks import spec_of
@@ -36,6 +37,26 @@ class ResearchError(SpstoriesError):
     """A research action cannot be done; the message says why."""
 
 
+class ReadOnlyError(ResearchError):
+    """The user may read the project but not change it (managers read, researchers change)."""
+
+
+def can_change(user: User, project: ResearchProject | None = None) -> bool:
+    """Only researchers change research projects, and only in their own organisations."""
+    if not user.has_role(Role.RESEARCHER):
+        return False
+    return project is None or project.organisation_id in user.organisation_ids
+
+
+def require_change(user: User | None, project: ResearchProject) -> None:
+    """Refuse a change by anyone but a researcher of the project's organisation.
+
+    ``None`` is the system itself (command line, imports run by an operator).
+    """
+    if user is not None and not can_change(user, project):
+        raise ReadOnlyError("only researchers of the project's organisation can change it")
+
+
 def list_projects(session: Session, user: User) -> list[ResearchProject]:
     stmt = scoped(select(ResearchProject), ResearchProject, user).order_by(ResearchProject.name)
     return list(session.scalars(stmt))
@@ -56,6 +77,8 @@ def create_project(session: Session, user: User, name: str, organisation_id: int
     """A project in one of the user's organisations, its codebook seeded from ``codebook``."""
     if organisation_id not in user.organisation_ids:
         raise ResearchError("you can only create projects in your own organisations")
+    if not user.has_role(Role.RESEARCHER):
+        raise ReadOnlyError("only researchers can create research projects")
     if not name.strip():
         raise ResearchError("give the project a name")
     project = ResearchProject(organisation_id=organisation_id, name=name.strip()[:200],
@@ -89,6 +112,7 @@ def revision_tree(revision: CodebookRevision) -> list[TreeCode]:
 def save_codebook(session: Session, user: User | None, project: ResearchProject,
                   codes: list[TreeCode], note: str = "") -> CodebookRevision | None:
     """Replace the code tree, recording a new revision with what changed (None: no change)."""
+    require_change(user, project)
     try:
         codebook_edit.check_tree(codes)
     except ValueError as exc:
@@ -130,21 +154,31 @@ def _code_row(row: ProjectCode | None, code: TreeCode, position: int) -> Project
 def add_code(session: Session, user: User, project: ResearchProject, label: str,
              parent: str | None = None, definition: str = "", colour: str | None = None) -> str:
     """Add a code (an emerging theme) under ``parent``; returns its key."""
+    require_change(user, project)
     current = tree(project)
     key = codebook_edit.slug_key(label, [c.key for c in current])
     colour = codebook_edit.valid_colour(colour, len(current))
-    save_codebook(session, user, project,
-                  [*current, TreeCode(key, label.strip(), parent or None, definition, colour)],
-                  f"added {label.strip()}")
+    new = [*current, TreeCode(key, label.strip(), parent or None, definition, colour)]
+    try:
+        codebook_edit.check_sibling_names(current, new)
+    except ValueError as exc:
+        raise ResearchError(str(exc)) from exc
+    save_codebook(session, user, project, new, f"added {label.strip()}")
     return key
 
 
-def coder_for(session: Session, project: ResearchProject, user: User) -> ProjectCoder:
-    """The user's own coder in the project (made on first use)."""
+def find_coder(session: Session, project: ResearchProject, user: User) -> ProjectCoder | None:
+    """The user's own coder in the project, if they have coded (never makes one)."""
     stmt = select(ProjectCoder).where(ProjectCoder.project_id == project.id,
                                       ProjectCoder.user_id == user.id)
-    coder = session.scalars(stmt).first()
+    return session.scalars(stmt).first()
+
+
+def coder_for(session: Session, project: ResearchProject, user: User) -> ProjectCoder:
+    """The user's own coder in the project (made on first use, for researchers only)."""
+    coder = find_coder(session, project, user)
     if coder is None:
+        require_change(user, project)
         coder = named_coder(session, project, user.name, "human", guid("user", user.id))
         coder.user_id = user.id
     return coder
@@ -194,6 +228,7 @@ def _client_attributes(session: Session, client_id: int | None) -> dict[str, str
 def add_app_document(session: Session, user: User, project: ResearchProject,
                      item: CaseStudy | Feedback) -> ProjectDocument:
     """Snapshot a case study or an item of feedback of the project's organisation."""
+    require_change(user, project)
     if item.organisation_id != project.organisation_id:
         raise ResearchError("documents must come from the project's organisation")
     org = session.get(Organisation, project.organisation_id)
@@ -221,6 +256,7 @@ def add_transcript(session: Session, user: User, project: ResearchProject, filen
                    data: bytes, title: str = "", attributes: dict[str, str] | None = None
                    ) -> ProjectDocument:
     """An uploaded transcript (.txt .md .docx .vtt .srt) with its speaker turns."""
+    require_change(user, project)
     try:
         transcript = read_transcript(filename, data)
     except ValueError as exc:
@@ -242,6 +278,7 @@ def add_transcript(session: Session, user: User, project: ResearchProject, filen
 def add_memo(session: Session, user: User, project: ResearchProject, text: str, *,
              title: str = "Memo", code_key: str | None = None, document_id: int | None = None,
              coding_id: int | None = None) -> Memo:
+    require_change(user, project)
     if not text.strip():
         raise ResearchError("a memo needs some text")
     if code_key and code_key not in {c.key for c in project.codes}:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from spstories.core import coding_units
@@ -14,6 +14,7 @@ from spstories.services.research import (
     coder_for,
     get_document,
     named_coder,
+    require_change,
 )
 from spstories.services.tagging import OUTCOMES_CODEBOOK, tagger_for
 from spstories.storage.models import (
@@ -30,6 +31,7 @@ from spstories.storage.models import (
 def add_coding(session: Session, user: User, project: ResearchProject, document: ProjectDocument,
                code_keys: list[str], start: int, end: int) -> list[Coding]:
     """The user codes ``text[start:end]`` with each code (a code already there is skipped)."""
+    require_change(user, project)
     if document.project_id != project.id:
         raise ResearchError("no such document in this project")
     if not 0 <= start < end <= len(document.text) or not document.text[start:end].strip():
@@ -55,6 +57,7 @@ def add_coding(session: Session, user: User, project: ResearchProject, document:
 
 def remove_coding(session: Session, user: User, project: ResearchProject, coding_id: int) -> None:
     """Remove one of the user's own codings (nobody removes another coder's work)."""
+    require_change(user, project)
     coding = session.get(Coding, coding_id)
     if coding is None or coding.project_id != project.id:
         raise ResearchError("no such coding in this project")
@@ -78,6 +81,13 @@ def codings(session: Session, project: ResearchProject, *, document_id: int | No
                                               Coding.id)))
 
 
+def code_counts(session: Session, project: ResearchProject) -> dict[str, int]:
+    """How many codings (any coder) each code has."""
+    stmt = (select(Coding.code_key, func.count()).where(Coding.project_id == project.id)
+            .group_by(Coding.code_key))
+    return {key: n for key, n in session.execute(stmt)}
+
+
 def _machine_codebook(session: Session, project: ResearchProject) -> Codebook | None:
     if project.source_codebook_id:
         return session.get(Codebook, project.source_codebook_id)
@@ -96,6 +106,9 @@ def machine_coder(session: Session, project: ResearchProject) -> ProjectCoder:
 def suggest(session: Session, user: User, project: ResearchProject,
             document: ProjectDocument) -> list[Coding]:
     """Run the rule tagger on the document: its codings are the machine coder's, kept apart."""
+    require_change(user, project)
+    if document.project_id != project.id:
+        raise ResearchError("no such document in this project")
     codebook = _machine_codebook(session, project)
     if codebook is None:
         raise ResearchError("no codebook is stored for the machine tagger")
@@ -119,6 +132,7 @@ def suggest(session: Session, user: User, project: ResearchProject,
 
 def accept(session: Session, user: User, project: ResearchProject, coding_id: int) -> list[Coding]:
     """Take a machine (or any other coder's) coding over as the user's own."""
+    require_change(user, project)
     coding = session.get(Coding, coding_id)
     if coding is None or coding.project_id != project.id:
         raise ResearchError("no such coding in this project")
@@ -163,6 +177,7 @@ def disagreements(session: Session, project: ResearchProject,
 def settle(session: Session, user: User, project: ResearchProject, document_id: int,
            code_key: str, start: int, end: int, decision: str, note: str = "") -> Settlement:
     """Record the agreed outcome; "code" also records the settled coding itself."""
+    require_change(user, project)
     document = get_document(session, project, document_id)
     if document is None or not 0 <= start < end <= len(document.text):
         raise ResearchError("no such passage in this project")

@@ -13,13 +13,16 @@ from spstories.core import codebook_edit, refiqda
 from spstories.core.codebook_edit import TreeCode
 from spstories.core.refiqda import guid
 from spstories.services.research import (
+    ReadOnlyError,
     ResearchError,
     _record,
     add_memo,
+    can_change,
     coders,
     documents,
     memos,
     named_coder,
+    require_change,
     save_codebook,
     tree,
 )
@@ -58,6 +61,7 @@ def codebook_markdown(project: ResearchProject) -> str:
 def import_codebook(session: Session, user: User, project: ResearchProject, filename: str,
                     data: bytes) -> int:
     """Merge codes from a .qdc or YAML codebook; returns how many codes were added."""
+    require_change(user, project)
     try:
         if filename.lower().endswith(".qdc"):
             incoming = _tree_from_refi(refiqda.read_qdc(data), tree(project))
@@ -139,7 +143,19 @@ def to_refi(session: Session, project: ResearchProject) -> refiqda.Project:
         note_guids=note_refs.get(("project", None), []))
 
 
+def require_text_export(user: User | None, project: ResearchProject) -> None:
+    """Documents' text (and clients' attributes) leave the system only in researchers' hands.
+
+    Managers read projects in the app; the codebook, which holds no client material, is
+    the only thing they download.
+    """
+    if user is not None and not can_change(user, project):
+        raise ReadOnlyError("only researchers of the project's organisation can export "
+                            "its documents and coded segments")
+
+
 def export_qdpx(session: Session, user: User | None, project: ResearchProject) -> bytes:
+    require_text_export(user, project)
     data = refiqda.write_qdpx(to_refi(session, project))
     _record(session, "research.export.qdpx", user, project, size=len(data))
     return data
@@ -147,6 +163,7 @@ def export_qdpx(session: Session, user: User | None, project: ResearchProject) -
 
 def import_qdpx(session: Session, user: User, project: ResearchProject, data: bytes) -> dict:
     """Add another tool's project: codes, documents, each of its users as a coder, memos."""
+    require_change(user, project)
     try:
         incoming = refiqda.read_qdpx(data)
     except ValueError as exc:
@@ -233,7 +250,8 @@ def _columns(rows: list[dict]) -> list[str]:
     return [*SEGMENT_COLUMNS, *extra]
 
 
-def segments_csv(session: Session, project: ResearchProject) -> str:
+def segments_csv(session: Session, project: ResearchProject, user: User | None) -> str:
+    require_text_export(user, project)
     rows = list(segment_rows(session, project))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_columns(rows))
@@ -243,7 +261,8 @@ def segments_csv(session: Session, project: ResearchProject) -> str:
     return out.getvalue()
 
 
-def segments_xlsx(session: Session, project: ResearchProject) -> bytes:
+def segments_xlsx(session: Session, project: ResearchProject, user: User | None) -> bytes:
+    require_text_export(user, project)
     rows = list(segment_rows(session, project))
     columns = _columns(rows)
     book = Workbook()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -21,6 +21,14 @@ from spstories.web.db import get_db
 
 bp = Blueprint("research", __name__, url_prefix="/research")
 RESEARCHER = Role.RESEARCHER
+# Managers read their organisations' projects; only researchers change anything.
+READERS = (Role.RESEARCHER, Role.MANAGER)
+
+
+@bp.context_processor
+def _can_change() -> dict[str, bool]:
+    user = g.get("user")
+    return {"can_change": user is not None and service.can_change(user)}
 
 
 def _project(project_id: int) -> ResearchProject:
@@ -38,6 +46,8 @@ def _done(message: str, target: str) -> Response:
 
 def _failed(exc: Exception, target: str) -> Response:
     get_db().rollback()
+    if isinstance(exc, service.ReadOnlyError):
+        abort(403)
     flash(str(exc), "error")
     return redirect(target)
 
@@ -61,7 +71,7 @@ def marked_text(text: str, codings: list[Coding], colours: dict[str, str]) -> Ma
 
 
 @bp.route("/")
-@roles(RESEARCHER)
+@roles(*READERS)
 def index() -> str:
     db = get_db()
     return render_template("research/index.html",
@@ -85,7 +95,7 @@ def new() -> Response:
 
 
 @bp.route("/<int:project_id>")
-@roles(RESEARCHER)
+@roles(*READERS)
 def project(project_id: int) -> str:
     db = get_db()
     proj = _project(project_id)
@@ -94,9 +104,7 @@ def project(project_id: int) -> str:
                               .where(CaseStudy.status != "draft").order_by(CaseStudy.title))
     feedback = db.scalars(scoped(select(Feedback), Feedback, user)
                           .order_by(Feedback.received_on.desc()).limit(200))
-    counts: dict[str, int] = {}
-    for c in coding.codings(db, proj):
-        counts[c.code_key] = counts.get(c.code_key, 0) + 1
+    counts = coding.code_counts(db, proj)
     return render_template(
         "research/project.html", project=proj, documents=service.documents(db, proj),
         tree=[(c, d) for c, d in service.codebook_edit.ordered(service.tree(proj))],
@@ -146,20 +154,23 @@ def add_documents(project_id: int) -> Response:
 
 
 @bp.route("/<int:project_id>/documents/<int:document_id>")
-@roles(RESEARCHER)
+@roles(*READERS)
 def document(project_id: int, document_id: int) -> str:
     db = get_db()
     proj = _project(project_id)
     doc = service.get_document(db, proj, document_id) or abort(404)
-    mine = service.coder_for(db, proj, current_user())
+    user = current_user()
+    mine = None  # readers (managers) see every coder's codings alike
+    if service.can_change(user, proj):
+        mine = service.coder_for(db, proj, user)
+        db.commit()  # the researcher's coder, made on first visit
     all_codings = coding.codings(db, proj, document_id=doc.id)
     colours = {c.key: c.colour for c in proj.codes}
-    own = [c for c in all_codings if c.coder_id == mine.id]
-    others = [c for c in all_codings if c.coder_id != mine.id]
-    db.commit()  # the user's coder, made on first visit
+    own = [c for c in all_codings if mine is not None and c.coder_id == mine.id]
+    others = [c for c in all_codings if mine is None or c.coder_id != mine.id]
     return render_template(
         "research/document.html", project=proj, doc=doc, mine=mine, own=own, others=others,
-        text=marked_text(doc.text, own, colours),
+        text=marked_text(doc.text, own if mine is not None else all_codings, colours),
         tree=service.codebook_edit.ordered(service.tree(proj)),
         memos=[m for m in service.memos(db, proj) if m.document_id == doc.id])
 
@@ -232,7 +243,7 @@ def memo(project_id: int) -> Response:
 
 
 @bp.route("/<int:project_id>/codes/<key>")
-@roles(RESEARCHER)
+@roles(*READERS)
 def retrieve(project_id: int, key: str) -> str:
     db = get_db()
     proj = _project(project_id)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask import Response as FlaskResponse
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from spstories.core import codebook_edit
 from spstories.core.markdown import render_markdown
 from spstories.services import research as service
+from spstories.services import research_codebook as reshape
 from spstories.services import research_coding as coding
 from spstories.services import research_exchange as exchange
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
-from spstories.web.research import RESEARCHER, _done, _failed, _project, bp
+from spstories.web.research import READERS, RESEARCHER, _done, _failed, _project, bp
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -25,7 +26,7 @@ def _download(data: bytes | str, filename: str, mimetype: str) -> FlaskResponse:
 
 
 @bp.route("/<int:project_id>/colours.css")
-@roles(RESEARCHER)
+@roles(*READERS)
 def colours(project_id: int) -> FlaskResponse:
     """Code colours as a style sheet (the CSP allows no inline styles)."""
     proj = _project(project_id)
@@ -35,7 +36,7 @@ def colours(project_id: int) -> FlaskResponse:
 
 
 @bp.route("/<int:project_id>/agreement")
-@roles(RESEARCHER)
+@roles(*READERS)
 def agreement(project_id: int) -> str:
     db = get_db()
     proj = _project(project_id)
@@ -75,7 +76,7 @@ def settle(project_id: int) -> Response:
 
 
 @bp.route("/<int:project_id>/codebook")
-@roles(RESEARCHER)
+@roles(*READERS)
 def codebook(project_id: int) -> str:
     db = get_db()
     proj = _project(project_id)
@@ -87,16 +88,68 @@ def codebook(project_id: int) -> str:
         if old is not None:
             changes = codebook_edit.diff(service.revision_tree(old), service.tree(proj))
     document = Markup(render_markdown(exchange.codebook_markdown(proj)))  # noqa: S704 - sanitised
+    counts = coding.code_counts(db, proj)
     return render_template("research/codebook.html", project=proj, history=history,
-                           changes=changes, compare=compare, document=document)
+                           changes=changes, compare=compare, document=document,
+                           tree=codebook_edit.ordered(service.tree(proj)), counts=counts)
+
+
+@bp.route("/<int:project_id>/codebook/rename", methods=["POST"])
+@roles(RESEARCHER)
+def rename_code(project_id: int) -> Response:
+    proj = _project(project_id)
+    back = url_for("research.codebook", project_id=proj.id)
+    try:
+        reshape.rename_code(get_db(), current_user(), proj, request.form.get("code", ""),
+                            request.form.get("label", ""))
+    except service.ResearchError as exc:
+        return _failed(exc, back)
+    return _done("Code renamed.", back)
+
+
+@bp.route("/<int:project_id>/codebook/move", methods=["POST"])
+@roles(RESEARCHER)
+def move_code(project_id: int) -> Response:
+    proj = _project(project_id)
+    back = url_for("research.codebook", project_id=proj.id)
+    try:
+        reshape.move_code(get_db(), current_user(), proj, request.form.get("code", ""),
+                          request.form.get("parent") or None)
+    except service.ResearchError as exc:
+        return _failed(exc, back)
+    return _done("Code moved.", back)
+
+
+@bp.route("/<int:project_id>/codebook/merge", methods=["POST"])
+@roles(RESEARCHER)
+def merge_code(project_id: int) -> Response:
+    proj = _project(project_id)
+    back = url_for("research.codebook", project_id=proj.id)
+    try:
+        if request.form.get("confirm") != "1":
+            raise service.ResearchError("tick the box to confirm the merge: it cannot be undone")
+        result = reshape.merge_code(get_db(), current_user(), proj,
+                                    request.form.get("source", ""),
+                                    request.form.get("target", ""))
+    except service.ResearchError as exc:
+        return _failed(exc, back)
+    return _done(f"Merged: {result.moved} coding(s) moved, {result.collapsed} duplicate(s) "
+                 "of the same coder on the same passage combined.", back)
 
 
 @bp.route("/<int:project_id>/export/<any(qdpx, qdc, yaml, md, html, csv, xlsx):kind>")
-@roles(RESEARCHER)
+@roles(*READERS)
 def export(project_id: int, kind: str) -> FlaskResponse:
+    """The codebook for everyone who reads the project; documents' text only for researchers
+    (the service refuses managers)."""
     db = get_db()
     proj = _project(project_id)
     stem = f"research-project-{proj.id}"
+    if kind in ("qdpx", "csv", "xlsx"):
+        try:
+            exchange.require_text_export(current_user(), proj)
+        except service.ReadOnlyError:
+            abort(403)
     if kind == "qdpx":
         data: bytes | str = exchange.export_qdpx(db, current_user(), proj)
         db.commit()
@@ -113,8 +166,9 @@ def export(project_id: int, kind: str) -> FlaskResponse:
         page = f"<!doctype html><meta charset=utf-8><title>{escape(proj.name)}</title>{body}"
         return _download(page, f"{stem}-codebook.html", "text/html")
     if kind == "csv":
-        return _download(exchange.segments_csv(db, proj), f"{stem}-segments.csv", "text/csv")
-    return _download(exchange.segments_xlsx(db, proj), f"{stem}-segments.xlsx",
+        return _download(exchange.segments_csv(db, proj, current_user()),
+                         f"{stem}-segments.csv", "text/csv")
+    return _download(exchange.segments_xlsx(db, proj, current_user()), f"{stem}-segments.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -102,6 +102,6 @@ def test_segments_export_carries_attributes(db, users, orgs, project):
     db.flush()
     doc = research.add_app_document(db, me, project, case)
     research_coding.add_coding(db, me, project, doc, ["loneliness"], 0, 13)
-    csv_text = research_exchange.segments_csv(db, project)
+    csv_text = research_exchange.segments_csv(db, project, me)
     assert "I was lonely." in csv_text and "attr_organisation" in csv_text
-    assert research_exchange.segments_xlsx(db, project)[:2] == b"PK"
+    assert research_exchange.segments_xlsx(db, project, me)[:2] == b"PK"
