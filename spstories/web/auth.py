@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -12,20 +10,13 @@ from spstories.services.audit import record
 from spstories.web.access import any_role, current_user, public
 from spstories.web.db import get_db
 from spstories.web.forms import LoginForm
+from spstories.web.redirects import local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if (
-        not target
-        or urlsplit(target).netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-    ):
-        return url_for("home.index")
-    return target
+    return local_path(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

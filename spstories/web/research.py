@@ -18,6 +18,7 @@ from spstories.storage.models import CaseStudy, Coding, Feedback, ResearchProjec
 from spstories.storage.queries import get_scoped, scoped
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
+from spstories.web.redirects import local_path
 
 bp = Blueprint("research", __name__, url_prefix="/research")
 RESEARCHER = Role.RESEARCHER
@@ -117,9 +118,7 @@ def project(project_id: int) -> str:
 @roles(RESEARCHER)
 def add_code(project_id: int) -> Response:
     proj = _project(project_id)
-    target = request.form.get("next") or url_for("research.project", project_id=proj.id)
-    if not target.startswith("/"):
-        target = url_for("research.project", project_id=proj.id)
+    target = local_path(request.form.get("next"), url_for("research.project", project_id=proj.id))
     try:
         service.add_code(get_db(), current_user(), proj, request.form.get("label", ""),
                          request.form.get("parent") or None, request.form.get("definition", ""),
@@ -229,8 +228,7 @@ def change_coding(project_id: int, coding_id: int, action: str) -> Response:
 @roles(RESEARCHER)
 def memo(project_id: int) -> Response:
     proj = _project(project_id)
-    back = request.form.get("next", "")
-    back = back if back.startswith("/") else url_for("research.project", project_id=proj.id)
+    back = local_path(request.form.get("next"), url_for("research.project", project_id=proj.id))
     try:
         service.add_memo(get_db(), current_user(), proj, request.form.get("text", ""),
                          title=request.form.get("title", "Memo"),

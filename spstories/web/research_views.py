@@ -15,6 +15,7 @@ from spstories.services import research_coding as coding
 from spstories.services import research_exchange as exchange
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
+from spstories.web.redirects import local_path
 from spstories.web.research import READERS, RESEARCHER, _done, _failed, _project, bp
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -62,8 +63,7 @@ def agreement(project_id: int) -> str:
 @roles(RESEARCHER)
 def settle(project_id: int) -> Response:
     proj = _project(project_id)
-    back = request.form.get("next", "")
-    back = back if back.startswith("/") else url_for("research.agreement", project_id=proj.id)
+    back = local_path(request.form.get("next"), url_for("research.agreement", project_id=proj.id))
     form = request.form
     try:
         coding.settle(get_db(), current_user(), proj, form.get("document_id", 0, type=int),
