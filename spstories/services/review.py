@@ -199,9 +199,3 @@ def history(session: Session, tag: Tag) -> list[TagReview]:
     return list(session.scalars(
         select(TagReview).where(TagReview.tag_id == tag.id).order_by(TagReview.id)
     ))
-
-
-def confirmed(stmt: Select) -> Select:
-    """Restrict a query over ``Tag`` to confirmed tags (accepted machine or human tags),
-    for counts that should rest on human judgement only."""
-    return stmt.where(Tag.review_state == ReviewState.ACCEPTED.value)

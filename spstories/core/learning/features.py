@@ -15,8 +15,6 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-ANALYSERS = ("word", "char_wb")
-
 
 @dataclass(frozen=True)
 class NgramSpace:

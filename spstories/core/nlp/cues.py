@@ -139,7 +139,6 @@ DEFAULT_CUES: dict[str, list[str]] = {
 }
 # fmt: on
 
-CATEGORIES = tuple(DEFAULT_CUES)
 
 # Single words the decision rules look at by class (not configurable: they are grammar).
 # Punctuation classes are read from the doc's punctuation tokens, the rest by a matcher.

@@ -120,28 +120,6 @@ class SentenceCues:
             return []
         return found[bisect_left(found, start) : bisect_left(found, end)]
 
-    def clause(self, start: int, end: int) -> tuple[int, int]:
-        """The clause around [start, end): from past the last break before it to the first
-        break after it, within the sentence."""
-        breaks = self.doc.breaks
-        if not breaks:
-            return self.start, self.end
-        i = bisect_left(breaks, start)
-        first = breaks[i - 1] + 1 if i and breaks[i - 1] >= self.start else self.start
-        j = bisect_left(breaks, end)
-        return first, (breaks[j] if j < len(breaks) and breaks[j] < self.end else self.end)
-
-    def scope_start(self, start: int) -> int:
-        """Where the stretch that a wish or condition can reach begins: the last
-        contrast ("but", ";") before ``start``, at most ``HYPOTHETICAL_REACH`` back."""
-        first = max(self.start, start - HYPOTHETICAL_REACH)
-        contrasts = self.doc.positions.get("contrast")
-        if contrasts:
-            i = bisect_left(contrasts, start)
-            if i and contrasts[i - 1] >= first:
-                return contrasts[i - 1] + 1
-        return first
-
     def counterfactual_end(self) -> int | None:
         """Token offset after "wouldn't have" in a "without ..." sentence, or None."""
         if self._after_would == -1:
@@ -215,7 +193,9 @@ def judge(match: Match, sc: SentenceCues) -> Verdict | None:
         return None
 
     # One pass over the sentence's cues: the clause's cues before and after the match.
-    # (``sc.clause`` and ``sc.scope_start``, written out: this runs for every match.)
+    # The clause runs between the breaks around the match; the scope of a wish or
+    # condition starts at the last contrast ("but", ";") before it, at most
+    # HYPOTHETICAL_REACH back. Written inline: this runs for every match.
     s_start, s_end = sc.start, sc.end
     cs, ce = s_start, s_end
     breaks = sc.doc.breaks
@@ -364,8 +344,8 @@ def _nearest_change(
 
 def _never_so(start: int, positions: dict[str, list[int]], scope: int) -> bool:
     """ "I've never been so lonely": "never" then so/as/this before the state, in a list
-    of states ("never so frightened, scared, lonely") across commas. ``scope`` is
-    ``SentenceCues.scope_start(start)``."""
+    of states ("never so frightened, scared, lonely") across commas. ``scope`` is where a
+    wish or condition before ``start`` could begin (see ``judge``)."""
     nevers = positions.get("never")
     if not nevers:
         return False

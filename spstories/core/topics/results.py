@@ -68,7 +68,3 @@ def summarise(units: Sequence[Unit], fitted: Fitted,
     # BERTopic numbers topics largest first; the outliers go last, as a row of their own.
     summaries.sort(key=lambda s: (s.number == OUTLIER, s.number))
     return summaries
-
-def months_of(summaries: Sequence[TopicSummary]) -> list[str]:
-    """Every month any topic has texts in, in order (the columns of the over-time table)."""
-    return sorted({m for s in summaries for m in s.over_time})
