@@ -1,5 +1,6 @@
-"""Training the learned tagger from confirmed tags, and using it to order the review
-queue by uncertainty.
+"""The machine's side of review: training the learned tagger from confirmed tags, saying
+which tagging mode is active, ordering the review queue by the model's uncertainty, and
+suggesting codes for a passage by meaning (sentence embeddings).
 
 Models live in the models directory (``SPSTORIES_MODELS_DIR``, default ``models/``);
 nothing is ever loaded from anywhere a user can upload to.
