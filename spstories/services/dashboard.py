@@ -184,7 +184,7 @@ def _discordant(
         elif row.story < 0 and change == "improved":
             found.append((client_id, "score_better", row, change))
     quotes: dict[int, list[t.Quote]] = defaultdict(list)
-    quoted = "confirmed" if filters.confirmed_only else "all"
+    quoted = _kind(filters, "all")
     for kind, polarity in (("story_better", "improved"), ("score_better", "worsened")):
         ids = [c for c, k, _, _ in found if k == kind][:DISCORDANT_WITH_QUOTES]
         for quote in t.evidence_quotes(session, cohort, code_map, polarity=polarity, kind=quoted,
@@ -246,6 +246,31 @@ def build(session: Session, user: User, filters: Filters) -> Dashboard:
         groups=sorted({str(g) for g in coverage if g is not None}) if cohort.by else [],
         confirmed_only=filters.confirmed_only,
     )
+
+
+def _kind(filters: Filters, kind: str) -> str | None:
+    """The kind of tags to quote under ``filters``: with "confirmed tags only", confirmed
+    ones whatever was asked, and none when machine-only ones were asked."""
+    if not filters.confirmed_only:
+        return kind
+    return None if kind == "machine" else "confirmed"
+
+
+def evidence(
+    session: Session,
+    user: User,
+    filters: Filters,
+    *,
+    code: str | None,
+    polarity: str | None,
+    kind: str,
+) -> list[t.Quote]:
+    """The quotes behind an outcome count (``kind``: all, confirmed or machine tags)."""
+    wanted = _kind(filters, kind)
+    if wanted is None:
+        return []
+    return t.evidence_quotes(session, cohort_for(user, filters), t.outcome_code_map(session),
+                             code=code, polarity=polarity, kind=wanted)
 
 
 def filter_choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:

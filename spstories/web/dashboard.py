@@ -16,7 +16,6 @@ from spstories.services.dashboard_tables import (
     all_tables,
     coverage_warning,
 )
-from spstories.storage import dashboard_tags
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
 
@@ -143,15 +142,8 @@ def evidence() -> str:
         None, "improved", "worsened", "unchanged"
     ):
         abort(404)
-    db = get_db()
-    cohort = service.cohort_for(current_user(), filters)
-    code_map = dashboard_tags.outcome_code_map(db)
-    quotes = [] if filters.confirmed_only and kind == "machine" else (
-        dashboard_tags.evidence_quotes(
-            db, cohort, code_map, code=code, polarity=polarity,
-            kind="confirmed" if filters.confirmed_only else kind,
-        )
-    )
+    quotes = service.evidence(get_db(), current_user(), filters, code=code, polarity=polarity,
+                              kind=kind)
     return render_template(
         "dashboard/evidence.html", quotes=quotes, code=code, polarity=polarity, kind=kind,
         query=_query_string(), confirmed_only=filters.confirmed_only,
