@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from spstories.core.deid import DeidConfig, Deidentifier, DeidResult
 from spstories.core.reports import Report as ReportModel
 from spstories.core.reports import to_docx, to_html, to_markdown, to_pdf
-from spstories.core.vocabulary import ConsentLevel
+from spstories.core.vocabulary import CaseStudyStatus, ConsentLevel
 from spstories.errors import SpstoriesError
 from spstories.services import audit, evidence
 from spstories.services.report_content import Content, ReportFilters, build
+from spstories.storage.dashboard_tags import outcome_code_map
 from spstories.storage.models import (
     CaseStudy,
     LinkedActivity,
@@ -206,3 +207,16 @@ def diff(old: ReportVersion, new: ReportVersion) -> list[str]:
     return list(difflib.unified_diff(
         old.markdown.splitlines(), new.markdown.splitlines(),
         f"version {old.number}", f"version {new.number}", lineterm="", n=1))
+
+
+def approved_case_studies(session: Session, user: User) -> list[CaseStudy]:
+    """Approved case studies of the user's organisations, newest first, for the builder."""
+    return list(session.scalars(select(CaseStudy).where(
+        CaseStudy.organisation_id.in_(user.organisation_ids),
+        CaseStudy.status == CaseStudyStatus.APPROVED.value).order_by(CaseStudy.id.desc())))
+
+
+def outcome_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, label) of every top-level outcome code, for choosing outcomes to feature."""
+    keys = sorted(set(outcome_code_map(session).values()))
+    return [(k, k.replace("_", " ").capitalize()) for k in keys]

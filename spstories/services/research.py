@@ -302,3 +302,14 @@ def add_memo(session: Session, user: User, project: ResearchProject, text: str, 
 def memos(session: Session, project: ResearchProject) -> list[Memo]:
     return list(session.scalars(select(Memo).where(Memo.project_id == project.id)
                                 .order_by(Memo.id)))
+
+
+def candidate_documents(session: Session, user: User) -> tuple[list[CaseStudy], list[Feedback]]:
+    """Documents of the user's organisations that can be added to a project: submitted
+    case studies by title, and the 200 newest feedback items."""
+    case_studies = session.scalars(scoped(select(CaseStudy), CaseStudy, user)
+                                   .where(CaseStudy.status != "draft")
+                                   .order_by(CaseStudy.title))
+    feedback = session.scalars(scoped(select(Feedback), Feedback, user)
+                               .order_by(Feedback.received_on.desc()).limit(200))
+    return list(case_studies), list(feedback)

@@ -16,17 +16,15 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from sqlalchemy import select
 
 from spstories.core.reports import Report as ReportModel
 from spstories.core.reports.consent import AUDIENCES
 from spstories.core.reports.to_html import body_html
-from spstories.core.vocabulary import CaseStudyStatus, ConsentLevel, Role
+from spstories.core.vocabulary import ConsentLevel, Role
 from spstories.services import evidence
 from spstories.services import reports as service
 from spstories.services.report_content import ReportFilters
-from spstories.storage.dashboard_tags import outcome_code_map
-from spstories.storage.models import CaseStudy, Report
+from spstories.storage.models import Report
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
 from spstories.web.forms import options
@@ -39,11 +37,6 @@ WRITERS = (Role.MANAGER,)
 
 def _threshold() -> int:
     return int(current_app.config["SMALL_NUMBER_THRESHOLD"])
-
-
-def _outcomes() -> list[tuple[str, str]]:
-    keys = sorted(set(outcome_code_map(get_db()).values()))
-    return [(k, k.replace("_", " ").capitalize()) for k in keys]
 
 
 def _report(report_id: int) -> Report:
@@ -65,7 +58,7 @@ def _builder(
     """
     db, user = get_db(), current_user()
     form.organisations.choices = options((o.id, o.name) for o in user.organisations)
-    form.outcomes.choices = options(_outcomes())
+    form.outcomes.choices = options(service.outcome_choices(get_db()))
     level = ConsentLevel(audience if audience in {a.value for a in AUDIENCES} else fallback)
     starred = evidence.search(db, user, evidence.Search(audience=level, starred_only=True))
     kept = evidence.search(db, user, evidence.Search(audience=level), tag_ids=chosen,
@@ -75,9 +68,7 @@ def _builder(
         (i.tag_id, f"{i.evidence[:120]} ({i.code}, {i.polarity})"
                    + ("" if i.permission.allowed else f" (locked: {i.permission.reason})"))
         for i in quotes)
-    studies = db.scalars(select(CaseStudy).where(
-        CaseStudy.organisation_id.in_(user.organisation_ids),
-        CaseStudy.status == CaseStudyStatus.APPROVED.value).order_by(CaseStudy.id.desc()))
+    studies = service.approved_case_studies(db, user)
     form.case_studies.choices = options((c.id, c.title) for c in studies)
 
 
@@ -220,7 +211,7 @@ def diff(report_id: int) -> str:
 def library() -> str:
     user = current_user()
     form = EvidenceSearchForm(request.args)
-    form.code.choices = options([("", "Any outcome"), *_outcomes()])
+    form.code.choices = options([("", "Any outcome"), *service.outcome_choices(get_db())])
     form.organisation_id.choices = options(
         [("", "All my organisations"), *((str(o.id), o.name) for o in user.organisations)])
     items: list[evidence.Item] = []

@@ -6,7 +6,6 @@ import itertools
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from spstories.core.coding_units import co_occurrence_matrix
@@ -15,7 +14,7 @@ from spstories.services import research as service
 from spstories.services import research_coding as coding
 from spstories.services.codebooks import latest_version
 from spstories.storage.models import CaseStudy, Coding, Feedback, ResearchProject
-from spstories.storage.queries import get_scoped, scoped
+from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
 from spstories.web.redirects import local_path
@@ -101,17 +100,14 @@ def project(project_id: int) -> str:
     db = get_db()
     proj = _project(project_id)
     user = current_user()
-    case_studies = db.scalars(scoped(select(CaseStudy), CaseStudy, user)
-                              .where(CaseStudy.status != "draft").order_by(CaseStudy.title))
-    feedback = db.scalars(scoped(select(Feedback), Feedback, user)
-                          .order_by(Feedback.received_on.desc()).limit(200))
+    case_studies, feedback = service.candidate_documents(db, user)
     counts = coding.code_counts(db, proj)
     return render_template(
         "research/project.html", project=proj, documents=service.documents(db, proj),
         tree=[(c, d) for c, d in service.codebook_edit.ordered(service.tree(proj))],
         counts=counts, coders=service.coders(db, proj), memos=service.memos(db, proj),
         co_occurrence=co_occurrence_matrix(coding.co_occurrence(db, proj)),
-        case_studies=list(case_studies), feedback=list(feedback))
+        case_studies=case_studies, feedback=feedback)
 
 
 @bp.route("/<int:project_id>/codes", methods=["POST"])
