@@ -59,10 +59,16 @@ def read_transcript(filename: str, data: bytes) -> Transcript:
     return from_lines(text.splitlines())
 
 
+def unix_line_breaks(text: str) -> str:
+    """``text`` with every CR LF and lone CR made an LF, as a browser shows it: offsets a
+    reader takes from a selection then index the text exactly."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+            return unix_line_breaks(data.decode(encoding))
         except UnicodeDecodeError:
             continue
     raise TranscriptError("the file is not text in UTF-8 or Windows-1252")

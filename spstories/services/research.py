@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from spstories.core import codebook_edit
 from spstories.core.codebook_edit import TreeCode
 from spstories.core.refiqda import guid
-from spstories.core.transcripts import read_transcript
+from spstories.core.transcripts import read_transcript, unix_line_breaks
 from spstories.core.vocabulary import Role
 from spstories.errors import SpstoriesError
 from spstories.services import audit
@@ -242,6 +242,9 @@ def add_app_document(session: Session, user: User, project: ResearchProject,
         attributes |= {"role": item.source, "date": item.received_on.isoformat()}
     if not text.strip():
         raise ResearchError(f"{title!r} has no text to code")
+    # A copy to code: with the line breaks the page shows, so selections index it exactly
+    # (narratives typed in a browser are stored with CR LF).
+    text = unix_line_breaks(text)
     document = ProjectDocument(project_id=project.id, kind=kind, title=title[:200], text=text,
                                attributes=attributes,
                                case_study_id=item.id if kind == "case_study" else None,

@@ -105,3 +105,19 @@ def test_segments_export_carries_attributes(db, users, orgs, project):
     csv_text = research_exchange.segments_csv(db, project, me)
     assert "I was lonely." in csv_text and "attr_organisation" in csv_text
     assert research_exchange.segments_xlsx(db, project, me)[:2] == b"PK"
+
+
+def test_app_documents_are_copied_with_the_line_breaks_the_page_shows(db, users, orgs, project):
+    me = users["researcher"]
+    case = CaseStudy(organisation_id=orgs["north"].id, title="Typed", status="approved",
+                     narrative="Sam felt stuck.\r\n\r\nNow he walks daily.\rHe is fine.")
+    db.add(case)
+    db.flush()
+    doc = research.add_app_document(db, me, project, case)
+    assert doc.text == "Sam felt stuck.\n\nNow he walks daily.\nHe is fine."
+    # Offsets as a browser counts them (one character per line break) code the right words.
+    start = doc.text.index("Now")
+    (coding,) = research_coding.add_coding(db, me, project, doc, ["loneliness"], start,
+                                           start + len("Now he walks daily."))
+    assert doc.text[coding.start_offset:coding.end_offset] == "Now he walks daily."
+    assert case.narrative.startswith("Sam felt stuck.\r\n")  # the narrative itself is kept
