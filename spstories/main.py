@@ -4,9 +4,8 @@ The CLI layer never imports the web layer; this module, above both, wires them.
 """
 
 from spstories.cli import cli
-from spstories.web.commands import serve
 
-cli.add_command(serve)
+cli.add_lazy_command("serve", "spstories.web.commands:serve", "Run the web app.")
 
 
 def main() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
+
 from spstories.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,5 +27,5 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_command_is_in_the_readme():
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert f"spstories {name}" in README, f"README does not mention 'spstories {name}'"

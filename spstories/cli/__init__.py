@@ -1,22 +1,98 @@
-"""The ``spstories`` command line: the same services the web app calls."""
+"""The ``spstories`` command line: the same services the web app calls.
+
+Commands are imported only when they run: the table below gives each one's module and its
+line in ``spstories --help``, so asking for help loads neither spaCy, scikit-learn, SQLAlchemy
+nor Flask.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from spstories import __version__
-from spstories.cli.context import CliContext
 from spstories.errors import SpstoriesError
 
+# name -> ("module:attribute", the line `spstories --help` shows for it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "codebook": ("spstories.cli.tagging:codebook", "Check and read codebook files."),
+    "demo": ("spstories.cli.demo:demo", "Load the synthetic demo (organisations, clients, tags)."),
+    "evaluate": (
+        "spstories.cli.tagging:evaluate",
+        "Score a tagger against gold codes: precision, recall, F1.",
+    ),
+    "export-qdpx": (
+        "spstories.cli.research:export_qdpx",
+        "Write a research project as a REFI-QDA project (.qdpx).",
+    ),
+    "import-qdpx": (
+        "spstories.cli.research:import_qdpx",
+        "Add a .qdpx project from another QDA tool to a research project.",
+    ),
+    "init-db": ("spstories.cli.database:init_db", "Create the database schema."),
+    "orgs": ("spstories.cli.users:orgs", "Create and list organisations."),
+    "rebuild-dashboard": (
+        "spstories.cli.database:rebuild_dashboard",
+        "Recompute the dashboard's per-client summaries.",
+    ),
+    "reports": (
+        "spstories.cli.reports:reports",
+        "Impact reports for commissioners: list, generate, export.",
+    ),
+    "retag": ("spstories.cli.retag:retag", "Re-tag all case studies and feedback."),
+    "tag": ("spstories.cli.tagging:tag", "Tag texts from a JSONL, CSV or text file."),
+    "topics": ("spstories.cli.topics:topics", "Find topics the codebook does not name."),
+    "train": ("spstories.cli.training:train_command", "Train the learned tagger of a codebook."),
+    "upgrade-db": ("spstories.cli.database:upgrade_db", "Apply migrations the database lacks."),
+    "users": ("spstories.cli.users:users", "Create and list user accounts."),
+}
 
-class FriendlyGroup(click.Group):
-    """Turns expected failures into a one-line error and exit status 1, never a traceback."""
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use, listed from ``lazy`` without it."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def add_lazy_command(self, name: str, target: str, short_help: str) -> None:
+        """Register ``target`` ("module:attribute") as command ``name``."""
+        self.lazy[name] = (target, short_help)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        target, short_help = self.lazy[cmd_name]
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        command.short_help = command.short_help or short_help
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (
+                name,
+                self.lazy[name][1]
+                if name in self.lazy and name not in self.commands
+                else self.commands[name].get_short_help_str(formatter.width),
+            )
+            for name in self.list_commands(ctx)
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Expected failures become a one-line error and exit status 1, never a traceback."""
+        from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
         try:
             return super().invoke(ctx)
         except SpstoriesError as exc:
@@ -30,7 +106,7 @@ class FriendlyGroup(click.Group):
             raise click.ClickException(f"database error: {exc.__class__.__name__}: {exc}") from exc
 
 
-@click.group(cls=FriendlyGroup)
+@click.group(cls=LazyGroup, lazy=dict(COMMANDS))
 @click.version_option(__version__, prog_name="spstories")
 @click.option(
     "--database-url",
@@ -42,42 +118,7 @@ class FriendlyGroup(click.Group):
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """spstories: case studies, feedback and outcome measures for social prescribing,
     tagged against an outcomes codebook and counted beside the KPIs."""
+    from spstories.cli.context import CliContext
+
     ctx.obj = CliContext(database_url or os.environ.get("DATABASE_URL"))
     ctx.call_on_close(ctx.obj.close)
-
-
-def _register() -> None:
-    from spstories.cli import database, demo, retag, users
-
-    for command in (
-        database.init_db,
-        database.upgrade_db,
-        database.rebuild_dashboard,
-        demo.demo,
-        retag.retag,
-        users.users,
-        users.orgs,
-    ):
-        cli.add_command(command)
-    # commands from feature modules
-    from spstories.cli.reports import reports
-
-    cli.add_command(reports)
-    from spstories.cli.research import export_qdpx, import_qdpx
-
-    cli.add_command(export_qdpx)
-    cli.add_command(import_qdpx)
-    from spstories.cli.tagging import codebook, evaluate, tag
-
-    cli.add_command(tag)
-    cli.add_command(evaluate)
-    cli.add_command(codebook)
-    from spstories.cli.topics import topics
-
-    cli.add_command(topics)
-    from spstories.cli.training import train_command
-
-    cli.add_command(train_command)
-
-
-_register()
