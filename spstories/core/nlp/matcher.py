@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span
 
 from spstories.core.nlp.extensions import Match
 from spstories.core.nlp.patterns import MAX_GAP
+from spstories.core.nlp.phrases import Phrase, PhraseIds
 
 EXCLUDE = "exclude"
 PATTERN_KEYS = {"id", "code", "role", "weight", "phrase", "comparative", "segments"}
@@ -86,9 +87,10 @@ class CodebookMatcher:
         self.patterns: list[dict[str, Any]] = []
         self._by_id: dict[str, dict[str, Any]] = {}
         self._entries: dict[int, tuple[Entry, ...]] = {}  # key -> (its entry,)
-        # (key, pattern docs) as given to the PhraseMatcher, for a matcher shared with
-        # other components (``scanner.Scanner``); ``revision`` tells it when to rebuild.
-        self.anchors: list[tuple[str, list[Doc]]] = []
+        # (key, pattern phrasings as LOWER ids) as given to the PhraseMatcher, for a
+        # matcher shared with other components (``scanner.Scanner``); ``revision`` tells it
+        # when to rebuild.
+        self.anchors: list[tuple[str, list[Phrase]]] = []
         self.revision += 1
         self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
 
@@ -102,6 +104,7 @@ class CodebookMatcher:
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         """Add compiled pattern dicts; a ValueError names the first bad one."""
         strings = self.nlp.vocab.strings
+        ids = PhraseIds(self.nlp).ids
         for pattern in patterns:
             missing = PATTERN_KEYS - set(pattern)
             if missing or pattern["id"] in self._by_id:
@@ -118,14 +121,14 @@ class CodebookMatcher:
                 float(pattern["weight"]),
                 bool(pattern["comparative"]),
             )
-            segments = [list(self.nlp.tokenizer.pipe(v)) for v in pattern["segments"]]
+            segments = [[ids(v) for v in variants] for variants in pattern["segments"]]
             # Only the rarest-looking segment goes to the PhraseMatcher; the others are
             # checked around its hits ("refer * to": finding every "to" costs time).
             anchor = max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
             key = f"{pattern['id']}@{anchor}"
             self._matcher.add(key, segments[anchor])
             self.anchors.append((key, segments[anchor]))
-            others = [_segment({tuple(t.lower for t in doc) for doc in seg}) for seg in segments]
+            others = [_segment(set(seg)) for seg in segments]
             entry = (record, anchor, others if len(segments) > 1 else None)
             self._entries[strings[key]] = (entry,)
         self.revision += 1
@@ -181,36 +184,40 @@ class CodebookMatcher:
                     found.append(record._replace(start=s, end=e))
         return _drop_contained(found)
 
-    def phrase_groups(self) -> list[tuple[str, Doc, tuple[Entry, ...]]]:
-        """The anchor phrasings, one (key, pattern doc, entries) per distinct phrase, for a
-        matcher that should report each phrase once (``scanner.Scanner``): ``find`` with
-        these entries gives the same matches as this matcher's own hits.
+    def phrase_groups(self) -> list[tuple[str, list[Phrase], tuple[Entry, ...]]]:
+        """The anchor phrasings grouped by what they stand for: (key, phrasings, entries)
+        with each distinct phrasing in exactly one group, for a matcher that should report
+        each phrasing once (``scanner.Scanner``): ``find`` with these entries gives the
+        same matches as this matcher's own hits. (One key per group rather than per
+        phrasing: a key costs far more to add than a phrasing, and a phrasing still
+        holds one key, so hits come in the same order.)
 
-        Where patterns share a phrase, this matcher reports their keys in its hash
+        Where patterns share a phrasing, this matcher reports their keys in its hash
         table's order, and that order decides which of two equal matches is kept: it is
         read from the matcher itself. Of a code's patterns ending on the same words only
         the first is kept by ``_drop_contained`` (an exclude phrase first), so the others
         are left out here."""
         strings = self.nlp.vocab.strings
-        phrases: dict[tuple[int, ...], tuple[Doc, list[int]]] = {}
-        for key, docs in self.anchors:
+        phrases: dict[Phrase, list[int]] = {}
+        for key, variants in self.anchors:
             key_id = strings[key]
-            for doc in docs:
-                phrase = tuple(t.lower for t in doc)
-                found = phrases.get(phrase)
-                if found is None:
-                    phrases[phrase] = (doc, [key_id])
-                elif key_id not in found[1]:
-                    found[1].append(key_id)
-        groups = []
-        for i, (doc, keys) in enumerate(phrases.values()):
+            for phrase in variants:
+                keys = phrases.setdefault(phrase, [])
+                if key_id not in keys:
+                    keys.append(key_id)
+        groups: dict[tuple[int, ...], list[Phrase]] = {}
+        for phrase, keys in phrases.items():
             if len(keys) > 1:
+                doc = Doc(self.nlp.vocab, words=[strings[i] for i in phrase])
                 ordered = [k for k, s, e in self._matcher(doc) if s == 0 and e == len(doc)]
                 if sorted(ordered) != sorted(keys):  # the matcher should hold exactly these
                     raise RuntimeError(f"phrase {doc.text!r}: matcher keys out of step")
                 keys = ordered
-            groups.append((f"phrase#{i}", doc, _winners([self._entries[k][0] for k in keys])))
-        return groups
+            groups.setdefault(tuple(keys), []).append(phrase)
+        return [
+            (f"phrase#{i}", variants, _winners([self._entries[k][0] for k in keys]))
+            for i, (keys, variants) in enumerate(groups.items())
+        ]
 
     def _extend(
         self,

@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from spstories.core.nlp.cues import DEFAULT_CUES, WORD_CLASSES
 from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.patterns import expand_segment, parse_phrase
+from spstories.core.nlp.phrases import Phrase, PhraseIds
 from spstories.core.nlp.sentences import (
     CLOSERS,
     NEWLINES,
@@ -60,33 +61,33 @@ class PolarityReader:
             )
         self.cues = {category: list(phrases) for category, phrases in cues.items()}
         vocab = self.nlp.vocab
-        table: dict[tuple[str, ...], set[str]] = {}
+        ids = PhraseIds(self.nlp).ids
+        table: dict[Phrase, set[str]] = {}
         for category, phrases in self.cues.items():
             for phrase in phrases:
                 for segment in parse_phrase(phrase):
                     for text, _ in expand_segment(segment):
-                        words = tuple(t.lower_ for t in self.nlp.tokenizer(text))
-                        table.setdefault(words, set()).add(category)
-        classes: dict[tuple[str, ...], set[str]] = {}
+                        table.setdefault(ids(text), set()).add(category)
+        classes: dict[Phrase, set[str]] = {}
         word_classes = {**WORD_CLASSES, "terminal": TERMINALS, "closer": CLOSERS, "space": NEWLINES}
         for word_class, words in word_classes.items():
             for word in words:
-                classes.setdefault((word,), set()).add(word_class)
+                classes.setdefault((vocab.strings.add(word),), set()).add(word_class)
         # One PhraseMatcher finds cue phrases and classed words alike, in C; Python only
         # sees the hits. A key may be both ("never" is a negation and a class). (A dict
         # lookup per token over the LOWER column was measured slower.)
         self._matcher = PhraseMatcher(vocab, attr="LOWER")
         # Per key: its cue categories (None when only a word class) and its word classes.
         self._kinds: dict[int, tuple[frozenset[str] | None, tuple[str, ...]]] = {}
-        # (key, pattern docs) as given to the PhraseMatcher, for a matcher shared with
-        # the codebook's patterns (``scanner.Scanner``); ``revision`` says when to rebuild.
-        self.phrases: list[tuple[str, list[Doc]]] = []
+        # (key, pattern phrasings as LOWER ids) as given to the PhraseMatcher, for a matcher
+        # shared with the codebook's patterns (``scanner.Scanner``); ``revision`` says when
+        # to rebuild.
+        self.phrases: list[tuple[str, list[Phrase]]] = []
         self.revision += 1
         for words in table.keys() | classes.keys():
-            key = " ".join(words)
-            docs = [Doc(vocab, words=list(words))]
-            self._matcher.add(key, docs)
-            self.phrases.append((key, docs))
+            key = " ".join(vocab.strings[i] for i in words)
+            self._matcher.add(key, [words])
+            self.phrases.append((key, [words]))
             self._kinds[vocab.strings[key]] = (
                 frozenset(table.get(words, ())) or None,
                 tuple(frozenset(classes.get(words, ()))),

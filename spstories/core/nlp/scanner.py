@@ -6,8 +6,8 @@ a spaCy pipeline. Tagging with the blank pipeline needs nothing else from spaCy,
 match id tells them apart) and the evidence goes straight to the tags, without the
 ``doc._`` extensions in between. A PhraseMatcher call costs a fixed amount per doc plus
 an amount per hit, so one call instead of two saves the fixed part, and one key per
-codebook phrase (``CodebookMatcher.phrase_groups``) instead of one per pattern saves
-hits.
+group of codebook phrases (``CodebookMatcher.phrase_groups``) instead of one per pattern
+saves hits.
 
 It gives the same evidence as the components: the matcher lists hits by position, and
 at one position in its hash table's order of the keys there. With at most one key of
@@ -36,14 +36,14 @@ class Scanner:
         vocab = matcher.nlp.vocab
         strings = vocab.strings
         combined = PhraseMatcher(vocab, attr="LOWER")
-        # One key per codebook phrase: a phrase then holds at most one key of each kind,
-        # so the hits of each kind come in the order their own matchers give them.
+        # One key per group of codebook phrases: a phrase then holds at most one key of
+        # each kind, so the hits of each kind come in the order their own matchers give them.
         self._entries: dict[int, tuple[Entry, ...]] = {}
-        for key, doc, entries in matcher.phrase_groups():
-            combined.add(key, [doc])
+        for key, phrases, entries in matcher.phrase_groups():
+            combined.add(key, phrases)
             self._entries[strings[key]] = entries
-        for key, docs in reader.phrases:
-            combined.add(key, docs)
+        for key, phrases in reader.phrases:
+            combined.add(key, phrases)
         # The reader hands back the hits of keys it does not know: the codebook's.
         cue_keys = {strings[key] for key, _ in reader.phrases}
         self._matcher = combined if cue_keys.isdisjoint(self._entries) else None
