@@ -6,7 +6,13 @@ import click
 
 from spstories.cli.context import CliContext
 from spstories.core.vocabulary import Role
-from spstories.services.accounts import AccountError, create_organisation, create_user
+from spstories.services.accounts import (
+    AccountError,
+    create_organisation,
+    create_user,
+    unlock,
+    update_user,
+)
 from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
 
 
@@ -88,6 +94,40 @@ def deactivate(ctx: CliContext, email: str) -> None:
         user.active = False
         record(session, "user.update", obj=user, active=False, via="cli")
         click.echo(f"Deactivated {user.email}.")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt="New password",
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SPSTORIES_NEW_PASSWORD",
+    help="Prompted for when not given.",
+)
+@click.pass_obj
+def set_password(ctx: CliContext, email: str, password: str) -> None:
+    """Reset a user's password (the same policy as the web app: length, not common)."""
+    with ctx.session() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise AccountError(f"no user with email {email}.")
+        update_user(session, user, actor=None, password=password)
+        click.echo(f"Password changed for {user.email}.")
+
+
+@users.command("unlock")
+@click.argument("email")
+@click.pass_obj
+def unlock_user(ctx: CliContext, email: str) -> None:
+    """Clear a lockout after failed logins, so the person can try again now."""
+    with ctx.session() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise AccountError(f"no user with email {email}.")
+        unlock(session, None, user)
+        click.echo(f"Unlocked {user.email}.")
 
 
 @click.group()
