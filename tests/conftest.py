@@ -17,6 +17,7 @@ from spstories.storage.models import Organisation, User
 from spstories.web import create_app
 from tests.databases import TemplateDatabase
 from tests.embedding_backend import hashed_backend  # noqa: F401 - a fixture for every test
+from tests.world_fixture import world  # noqa: F401 - the shared two-organisation world
 
 PASSWORD = "correct horse battery"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -194,6 +195,7 @@ def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) ->
     studies = list(db.scalars(select(CaseStudy).where(CaseStudy.organisation_id == org_id)
                               .order_by(CaseStudy.id)))
     side.ids["case_study_id"] = studies[0].id
+    side.ids["returned_case_study_id"] = studies[1].id
     side.ids["feedback_id"] = db.scalars(select(Feedback.id).where(
         Feedback.organisation_id == org_id)).first()
 
@@ -248,6 +250,11 @@ def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) ->
                     form_path=page, expect=(302,))
     researcher.post(f"{page}/codebook/rename", {"code": code_key, "label": SHORT[11][:100]},
                     form_path=f"{page}/codebook", expect=(302,))
+    codebook_yaml = yaml.safe_dump({"id": "imported-xss", "version": "1", "title": SHORT[15],
+                                    "codes": [{"id": "xss_code", "label": SHORT[16],
+                                               "definition": ALL_PAYLOADS}]})
+    researcher.post(f"{page}/import", {"file": (io.BytesIO(codebook_yaml.encode()), "x.yaml")},
+                    form_path=page, content_type="multipart/form-data", expect=(302,))
     coding = db.scalars(select(Coding).where(Coding.project_id == project.id)).first()
     side.ids |= {"project_id": project.id, "document_id": document.id, "coding_id": coding.id}
     side.code_key = code_key
@@ -264,6 +271,8 @@ def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) ->
         "email": "named@north.test", "name": SHORT[14][:200], "role": "link_worker",
         "organisations": [org_id], "password": "violet kettle orbit", "active": "y"},
         expect=(302,))
+    side.ids["named_user_id"] = db.scalars(select(User.id).where(
+        User.email == "named@north.test")).one()
     return side
 
 

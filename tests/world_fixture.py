@@ -1,20 +1,25 @@
-"""The two-organisation world, built once per test process and shared by the tests that
-only read it (the access matrix, the markup checks); tests that change it build their own."""
+"""The two-organisation world (tests/web/world.py), built once per test process and shared
+by the tests that only read it: the access matrix, the stored-XSS pages and browser check."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from spstories.storage.db import make_engine, make_session_factory
 from spstories.web import create_app
 from tests.databases import TemplateDatabase
-from tests.web.world import World, build_world
+
+if TYPE_CHECKING:
+    from tests.web.world import World
 
 
 def make_world(template_db: TemplateDatabase, folder: Path) -> Iterator[World]:
+    from tests.web.world import build_world  # it imports tests.conftest, which imports us
+
     url = template_db.fresh(folder)
     app = create_app({
         "TESTING": True, "SECRET_KEY": "world-secret", "DATABASE_URL": url,
