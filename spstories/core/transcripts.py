@@ -68,6 +68,8 @@ def unix_line_breaks(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:  # Windows-1252 would read almost any binary file as "text"
+        raise TranscriptError("the file is not text (is it a PDF or a Word file renamed?)")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return unix_line_breaks(data.decode(encoding))

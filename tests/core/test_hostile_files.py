@@ -185,3 +185,9 @@ def test_xlsx_refuses_entities(doctype, entity):
         b"?>", b"?>" + doctype, 1)
     with pytest.raises(ImportFileError):
         read_table(_zip(members), "clients.xlsx")
+
+
+@pytest.mark.parametrize("name", ["t.txt", "t.md", "t.vtt", "t.srt"])
+def test_a_binary_file_named_as_text_is_refused(name):
+    with pytest.raises(TranscriptError, match="not text"):
+        read_transcript(name, b"%PDF-1.7\n\x00\x01\x02 binary")

@@ -32,11 +32,10 @@ def _check(world, client, case, role, problems):
     wrong = matrix.verdict(client, case, outcome, response)
     if wrong:
         problems.append(f"{role}: {case}: {wrong}")
-    if role != matrix.ANONYMOUS:
-        if leaked := matrix.leaks(world, response):
-            problems.append(f"{role}: {case}: shows the other organisation's {leaked[:3]}")
-        if outcome == "ok" and (markup := matrix.live_markup(response)):
-            problems.append(f"{role}: {case}: live markup {sorted(set(markup))[:4]}")
+    if role != matrix.ANONYMOUS and (leaked := matrix.leaks(world, response)):
+        problems.append(f"{role}: {case}: shows the other organisation's {leaked[:3]}")
+    if markup := matrix.live_markup(response):  # error pages and redirects included
+        problems.append(f"{role}: {case}: live markup {sorted(set(markup))[:4]}")
     return response, outcome
 
 
