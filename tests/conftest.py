@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy.orm import Session
 
 from spstories.services.accounts import create_organisation, create_user
@@ -17,6 +19,14 @@ from spstories.storage.models import Organisation, User
 from spstories.web import create_app
 from tests.databases import TemplateDatabase
 from tests.embedding_backend import hashed_backend  # noqa: F401 - a fixture for every test
+from tests.world_fixture import world  # noqa: F401 - the shared two-organisation world
+
+# Property-based tests: fewer examples in CI (which sets CI=true), no deadline on a shared
+# machine; a failure prints the example to reproduce it.
+settings.register_profile("ci", max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 PASSWORD = "correct horse battery"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

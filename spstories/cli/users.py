@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+from sqlalchemy.orm import Session
 
 from spstories.cli.context import CliContext
 from spstories.core.vocabulary import Role
-from spstories.services.accounts import AccountError, create_organisation, create_user
+from spstories.services.accounts import (
+    AccountError,
+    create_organisation,
+    create_user,
+    unlock,
+    update_user,
+)
+from spstories.storage.models import User
 from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
 
 
@@ -65,8 +75,6 @@ def list_users(ctx: CliContext) -> None:
     """List every account with its role and organisations."""
     from sqlalchemy import select
 
-    from spstories.storage.models import User
-
     with ctx.session() as session:
         for user in session.scalars(select(User).order_by(User.email)):
             status = "" if user.active else " (deactivated)"
@@ -74,20 +82,49 @@ def list_users(ctx: CliContext) -> None:
             click.echo(f"{user.email}\t{user.role}\t{orgs}{status}")
 
 
+def _for_user(ctx: CliContext, email: str, change: Callable[[Session, User], object],
+              done: str) -> None:
+    """Make one audited change to the user with this email, and say so."""
+    with ctx.session() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise AccountError(f"no user with email {email}.")
+        change(session, user)
+        click.echo(f"{done} {user.email}.")
+
+
 @users.command("deactivate")
 @click.argument("email")
 @click.pass_obj
 def deactivate(ctx: CliContext, email: str) -> None:
     """Stop a user logging in (accounts are never deleted: the audit trail refers to them)."""
-    from spstories.services.audit import record
+    _for_user(ctx, email, lambda s, u: update_user(s, u, actor=None, active=False),
+              "Deactivated")
 
-    with ctx.session() as session:
-        user = user_by_email(session, email)
-        if user is None:
-            raise AccountError(f"no user with email {email}.")
-        user.active = False
-        record(session, "user.update", obj=user, active=False, via="cli")
-        click.echo(f"Deactivated {user.email}.")
+
+@users.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt="New password",
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SPSTORIES_NEW_PASSWORD",
+    help="Prompted for when not given.",
+)
+@click.pass_obj
+def set_password(ctx: CliContext, email: str, password: str) -> None:
+    """Reset a user's password (the same policy as the web app: length, not common)."""
+    _for_user(ctx, email, lambda s, u: update_user(s, u, actor=None, password=password),
+              "Password changed for")
+
+
+@users.command("unlock")
+@click.argument("email")
+@click.pass_obj
+def unlock_user(ctx: CliContext, email: str) -> None:
+    """Clear a lockout after failed logins, so the person can try again now."""
+    _for_user(ctx, email, lambda s, u: unlock(s, None, u), "Unlocked")
 
 
 @click.group()

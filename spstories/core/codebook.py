@@ -147,14 +147,33 @@ def load_codebook(path: str | Path) -> Codebook:
     return load_codebook_text(text, str(path))
 
 
+MAX_CODEBOOK_CHARS = 2_000_000
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: a codebook never needs them, and aliases are
+    how a small file expands to billions of nodes ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def load_codebook_text(text: str, path_label: str = "<codebook>") -> Codebook:
     """Parse and validate YAML text; ``path_label`` names it in error messages."""
+    if len(text) > MAX_CODEBOOK_CHARS:
+        raise CodebookError(f"longer than {MAX_CODEBOOK_CHARS:,} characters", path=path_label)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise CodebookError(f"not valid YAML{where}", path=path_label) from exc
+    except RecursionError:
+        raise CodebookError("nested too deeply", path=path_label) from None
     return _Reader(path_label).codebook(data, hashlib.sha256(text.encode()).hexdigest())
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
+from spstories.core.archives import ArchiveError, ZipLimits, open_zip
+
 MAX_BYTES = 10 * 1024 * 1024
+_DOCX = ZipLimits(max_members=2000, max_total_bytes=10 * MAX_BYTES)
 KINDS = ("txt", "md", "docx", "vtt", "srt")
 # "Interviewer: text" or "P1 - text" at the start of a line: a new turn.
 _SPEAKER = re.compile(r"^\s*([A-Z][\w .'-]{0,39}?|[A-Z]{1,4}\d{0,3})\s*[:：]\s+(?=\S)")
@@ -66,6 +68,8 @@ def unix_line_breaks(text: str) -> str:
 
 
 def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:  # Windows-1252 would read almost any binary file as "text"
+        raise TranscriptError("the file is not text (is it a PDF or a Word file renamed?)")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return unix_line_breaks(data.decode(encoding))
@@ -78,13 +82,14 @@ def _docx_paragraphs(data: bytes) -> list[str]:
     import docx  # python-docx; imported here as only .docx uploads need it
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A zip bomb would be expanded by python-docx: check sizes first.
-            if sum(info.file_size for info in archive.infolist()) > 10 * MAX_BYTES:
-                raise TranscriptError("the .docx expands to more than 100 MB")
+        # python-docx would expand a zip bomb: the archive is checked before it sees it.
+        open_zip(data, "the .docx", required=("word/document.xml",), limits=_DOCX).close()
+    except ArchiveError as exc:
+        raise TranscriptError(str(exc)) from None
+    try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise TranscriptError(f"not a readable .docx file ({exc})") from exc
+    except Exception as exc:  # untrusted file: any parser failure means "cannot read it"
+        raise TranscriptError(f"not a readable .docx file ({type(exc).__name__})") from None
     return [paragraph.text for paragraph in document.paragraphs]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from spstories.core.passwords import MIN_LENGTH, password_problems
 from spstories.core.vocabulary import Role
 from spstories.errors import SpstoriesError
 from spstories.services import audit
@@ -16,10 +17,17 @@ from spstories.storage.models import AuditEvent, Organisation, User, memberships
 from spstories.storage.models.base import utcnow
 from spstories.storage.queries import organisation_by_slug, user_by_email
 
-MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_LOGINS = 5
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+# Failures are counted in the audit trail, so the limits hold across every worker process.
+MAX_FAILED_LOGINS = 5  # for one email address, then it is locked for LOCKOUT
+MAX_FAILED_LOGINS_PER_ADDRESS = 20  # from one client address, across emails (spraying)
 LOCKOUT = timedelta(minutes=15)
 LOGIN_FAILED_MESSAGE = "Email or password is incorrect."
+# The same words whether or not the account exists: unknown emails are locked out too.
+LOCKED_MESSAGE = (
+    f"Too many failed attempts. Try again in {LOCKOUT.seconds // 60} minutes, "
+    "or ask an administrator to unlock the account."
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -55,9 +63,11 @@ def create_organisation(session: Session, name: str, *, actor: User | None = Non
     return org
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+def check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """Refuse a password the policy does not allow (``core.passwords``), saying why."""
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise AccountError(" ".join(problems))
 
 
 def create_user(
@@ -81,7 +91,7 @@ def create_user(
         raise AccountError("A user must belong to at least one organisation.")
     if user_by_email(session, email) is not None:
         raise AccountError(f"A user with email {email} already exists.")
-    check_password(password)
+    check_password(password, email=email, name=name)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -107,7 +117,7 @@ def update_user(
     session: Session,
     user: User,
     *,
-    actor: User,
+    actor: User | None,
     role: str | None = None,
     organisations: list[Organisation] | None = None,
     active: bool | None = None,
@@ -128,12 +138,12 @@ def update_user(
             changes["organisations"] = new
             user.organisations = list(organisations)
     if active is not None and active != user.active:
-        if not active and user.id == actor.id:
+        if not active and actor is not None and user.id == actor.id:
             raise AccountError("You cannot deactivate your own account.")
         changes["active"] = active
         user.active = active
     if password:
-        check_password(password)
+        check_password(password, email=user.email, name=user.name)
         user.password_hash = generate_password_hash(password)
         changes["password"] = "reset"  # noqa: S105 - records that it changed, not the value
     if changes:
@@ -141,37 +151,73 @@ def update_user(
     return user
 
 
-def _recent_failures(session: Session, email: str) -> int:
+def _failures(session: Session, key: str, value: str, since: datetime) -> int:
     stmt = (
         select(func.count())
         .select_from(AuditEvent)
         .where(
             AuditEvent.action == "login.failed",
-            AuditEvent.occurred_at >= utcnow() - LOCKOUT,
-            AuditEvent.details["email"].as_string() == email,
+            AuditEvent.occurred_at >= since,
+            AuditEvent.details[key].as_string() == value,
         )
     )
     return session.scalar(stmt) or 0
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def _last_reset(session: Session, email: str) -> datetime | None:
+    """When the email last logged in or was unlocked: earlier failures no longer count."""
+    stmt = select(func.max(AuditEvent.occurred_at)).where(
+        AuditEvent.action.in_(("login", "login.unlock")),
+        AuditEvent.details["email"].as_string() == email,
+    )
+    return session.scalar(stmt)
+
+
+def failed_logins(session: Session, email: str) -> int:
+    """Failed logins for ``email`` that count towards its lockout now."""
+    email = email.strip().lower()
+    since = utcnow() - LOCKOUT
+    reset = _last_reset(session, email)
+    if reset is not None:
+        reset = reset if reset.tzinfo else reset.replace(tzinfo=since.tzinfo)
+        since = max(since, reset)
+    return _failures(session, "email", email, since)
+
+
+def is_locked(session: Session, email: str) -> bool:
+    return failed_logins(session, email) >= MAX_FAILED_LOGINS
+
+
+def authenticate(session: Session, email: str, password: str, *, address: str = "") -> User:
     """Return the active user with these credentials, or raise ``LoginError``.
 
-    Unknown email, wrong password and inactive account give the same message;
-    repeated failures for one email lock it out for a while.
+    Unknown email, wrong password and inactive account give the same message; repeated
+    failures for one email, or from one client ``address``, lock it out for a while.
+    Every attempt is recorded in the audit trail (the caller commits it either way).
     """
     email = email.strip().lower()
-    if _recent_failures(session, email) >= MAX_FAILED_LOGINS:
-        audit.record(session, "login.locked", email=email)
-        raise LoginError("Too many failed attempts. Try again in 15 minutes.")
+    spraying = bool(address) and _failures(
+        session, "address", address, utcnow() - LOCKOUT
+    ) >= MAX_FAILED_LOGINS_PER_ADDRESS
+    if spraying or is_locked(session, email):
+        audit.record(session, "login.locked", email=email, address=address,
+                     reason="address" if spraying else "email")
+        raise LoginError(LOCKED_MESSAGE)
     user = user_by_email(session, email)
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
-        audit.record(session, "login.failed", email=email)
+        reason = "unknown email" if user is None else "wrong password" if not valid else "inactive"
+        audit.record(session, "login.failed", email=email, address=address,
+                     reason=reason)
         raise LoginError(LOGIN_FAILED_MESSAGE)
     user.last_login_at = utcnow()
-    audit.record(session, "login", user=user)
+    audit.record(session, "login", user=user, email=email, address=address)
     return user
+
+
+def unlock(session: Session, admin: User | None, user: User) -> None:
+    """Clear a lockout: earlier failed logins of the account no longer count."""
+    audit.record(session, "login.unlock", user=admin, obj=user, email=user.email)
 
 
 def manageable_users(session: Session, admin: User) -> list[User]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spstories import __version__
 from spstories.paths import INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -34,6 +35,9 @@ def create_app(
     load_config(app, test_config)
     if database_url:
         app.config["DATABASE_URL"] = database_url
+    if hops := int(app.config["PROXY_FIX_X_FOR"]):
+        # Behind a reverse proxy the client's address (login limits, audit) is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     db.init_app(app)
     access.init_app(app)
@@ -102,6 +106,27 @@ def _register_error_pages(app: Flask) -> None:
             404, "Not found", "There is nothing here, or it belongs to another organisation."
         ),
     )
+    app.register_error_handler(
+        405, lambda e: page(405, "Not allowed", "This address does not accept that request.")
+    )
+    app.register_error_handler(
+        413,
+        lambda e: page(
+            413,
+            "File too large",
+            f"Uploads can be at most {app.config['MAX_CONTENT_LENGTH'] // 2**20} MB; "
+            "nothing was saved.",
+        ),
+    )
+    app.register_error_handler(
+        500,
+        lambda e: page(
+            500,
+            "Something went wrong",
+            "The request could not be completed and nothing was saved. Try again; if it "
+            "keeps happening, tell your administrator the time it happened.",
+        ),
+    )
 
 
 def _security_headers(response: Any) -> Any:
@@ -116,4 +141,8 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -6,18 +6,22 @@ roles is refused to everyone rather than open to everyone.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 
 from spstories.core.vocabulary import Role
+from spstories.services.audit import record
 from spstories.storage.models import User
 from spstories.web.db import get_db
 
 F = TypeVar("F", bound=Callable[..., Any])
 ALL_ROLES = frozenset(Role)
+# Requests a page makes by itself (progress polling) do not count as the person being active.
+PASSIVE_ENDPOINTS = frozenset({"jobs.status"})
 
 
 def public(view: F) -> F:
@@ -51,15 +55,38 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"current_user": g.get("user"), "Role": Role})
 
 
+def _expiry() -> str | None:
+    """Why the session has run out, if it has: too long idle, or too long since login."""
+    now = time.time()
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    if now - session.get("seen_at", 0) > idle:
+        return "idle"
+    if now - session.get("login_at", 0) > lifetime:
+        return "lifetime"
+    return None
+
+
 def _load_user() -> None:
     g.user = None
     user_id = session.get("user_id")
-    if user_id is not None:
-        user = get_db().get(User, user_id)
-        if user is not None and user.active:
-            g.user = user
-        else:
-            session.clear()
+    if user_id is None:
+        return
+    db = get_db()
+    user = db.get(User, user_id)
+    expired = _expiry()
+    if user is None or not user.active or expired:
+        session.clear()
+        if user is not None and expired:
+            record(db, "session.expired", user=user, reason=expired)
+            db.commit()
+            flash("Your session has ended"
+                  + (" after a time without activity" if expired == "idle" else "")
+                  + ". Log in again to carry on.", "info")
+        return
+    g.user = user
+    if request.endpoint not in PASSIVE_ENDPOINTS:
+        session["seen_at"] = time.time()
 
 
 def _enforce_access() -> Any:

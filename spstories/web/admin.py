@@ -9,9 +9,12 @@ from spstories.core.vocabulary import Role
 from spstories.services.accounts import (
     AccountError,
     create_user,
+    failed_logins,
+    is_locked,
     manageable_user,
     manageable_users,
     organisations_for,
+    unlock,
     update_user,
 )
 from spstories.web.access import current_user, roles
@@ -30,7 +33,10 @@ def _form(obj: object | None = None) -> UserForm:
 @bp.route("/users")
 @roles(Role.ADMIN)
 def users() -> str:
-    return render_template("admin/users.html", users=manageable_users(get_db(), current_user()))
+    db = get_db()
+    people = manageable_users(db, current_user())
+    locked = {u.id for u in people if is_locked(db, u.email)}
+    return render_template("admin/users.html", users=people, locked=locked)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -61,7 +67,7 @@ def new_user() -> str | Response:
             else:
                 flash(f"Created {user.email}.", "success")
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None, failures=0, locked=False)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -97,4 +103,19 @@ def edit_user(user_id: int) -> str | Response:
         else:
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           failures=failed_logins(db, user.email), locked=is_locked(db, user.email))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@roles(Role.ADMIN)
+def unlock_user(user_id: int) -> Response:
+    """Let a locked-out person try again now rather than after the lockout."""
+    db = get_db()
+    user = manageable_user(db, current_user(), user_id)
+    if user is None:
+        abort(404)
+    unlock(db, current_user(), user)
+    db.commit()
+    flash(f"Unlocked {user.email}: earlier failed logins no longer count.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

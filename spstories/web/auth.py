@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -27,7 +29,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         db = get_db()
         try:
-            user = authenticate(db, form.email.data or "", form.password.data or "")
+            user = authenticate(db, form.email.data or "", form.password.data or "",
+                                address=request.remote_addr or "")
         except LoginError as exc:
             db.commit()  # keep the failed attempt in the audit trail
             error = str(exc)
@@ -36,6 +39,7 @@ def login() -> str | Response:
             session.clear()  # a fresh session at login prevents session fixation
             session.permanent = True
             session["user_id"] = user.id
+            session["login_at"] = session["seen_at"] = time.time()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form, error=error)
 
@@ -44,7 +48,7 @@ def login() -> str | Response:
 @any_role
 def logout() -> Response:
     db = get_db()
-    record(db, "logout", user=current_user())
+    record(db, "logout", user=current_user(), address=request.remote_addr or "")
     db.commit()
     session.clear()
     flash("You have logged out.", "info")

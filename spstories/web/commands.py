@@ -27,6 +27,9 @@ def _is_loopback(host: str) -> bool:
 @click.pass_obj
 def serve(ctx: object, host: str, port: int, debug: bool) -> None:
     """Run the web app (development server; use a WSGI server such as gunicorn in production)."""
+    if debug and not _is_loopback(host):
+        # The debugger runs whatever code it is sent: never beyond this machine.
+        raise click.UsageError("--debug is only allowed on the loopback address (127.0.0.1).")
     app = create_app(database_url=getattr(ctx, "database_url", None))
     engine = make_engine(app.config["DATABASE_URL"])
     ensure_current(engine, auto_upgrade=engine.dialect.name == "sqlite")

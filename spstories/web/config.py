@@ -32,7 +32,9 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_NAME="spstories_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # from login, however active
+        SESSION_IDLE_TIMEOUT=timedelta(minutes=30),
+        PROXY_FIX_X_FOR=0,  # reverse proxies in front that set X-Forwarded-For/-Proto
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         SMALL_NUMBER_THRESHOLD=5,
@@ -44,5 +46,16 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
             app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     else:
         app.config.from_mapping(test_config)
+    for key in ("PERMANENT_SESSION_LIFETIME", "SESSION_IDLE_TIMEOUT"):
+        if not isinstance(app.config[key], timedelta):  # from the environment: seconds
+            app.config[key] = timedelta(seconds=int(app.config[key]))
+    if app.config.get("DEBUG"):
+        # The Werkzeug debugger runs any code sent to it: only `spstories serve --debug`
+        # on the loopback address may turn it on, never a setting that could reach production.
+        raise RuntimeError(
+            "DEBUG is set in the configuration (FLASK_DEBUG, SPSTORIES_DEBUG or "
+            "instance/config.py): remove it; use `spstories serve --debug` on 127.0.0.1 "
+            "for development."
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

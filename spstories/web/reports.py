@@ -24,7 +24,8 @@ from spstories.core.vocabulary import ConsentLevel, Role
 from spstories.services import evidence
 from spstories.services import reports as service
 from spstories.services.report_content import ReportFilters
-from spstories.storage.models import Report
+from spstories.storage.models import Report, Tag
+from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
 from spstories.web.forms import options
@@ -228,9 +229,16 @@ def library() -> str:
                            query=request.query_string.decode())
 
 
+def _visible_tag(tag_id: int) -> None:
+    """Another organisation's quote answers 404, like every record outside the user's."""
+    if get_scoped(get_db(), Tag, tag_id, current_user()) is None:
+        abort(404)
+
+
 @bp.route("/evidence/<int:tag_id>/star", methods=["POST"])
 @roles(*WRITERS)
 def star(tag_id: int) -> Any:
+    _visible_tag(tag_id)
     audience = request.form.get("audience", ConsentLevel.ANONYMISED_EXTERNAL.value)
     if audience not in {a.value for a in ConsentLevel}:
         abort(400)
@@ -246,6 +254,7 @@ def star(tag_id: int) -> Any:
 @bp.route("/evidence/<int:tag_id>/unstar", methods=["POST"])
 @roles(*WRITERS)
 def unstar(tag_id: int) -> Any:
+    _visible_tag(tag_id)
     evidence.unstar(get_db(), current_user(), tag_id)
     get_db().commit()
     flash("Star removed.", "success")

@@ -12,7 +12,7 @@ from spstories.services.codebooks import latest_version, spec_of
 from spstories.services.machine_agreement import machine_agreement
 from spstories.services.tagging import OUTCOMES_CODEBOOK
 from spstories.services.training import model_status, suggest_codes, uncertain_first
-from spstories.storage.models import Codebook
+from spstories.storage.models import Codebook, Tag
 from spstories.web.access import current_user, roles
 from spstories.web.db import get_db
 from spstories.web.highlight import Span, highlight
@@ -80,6 +80,14 @@ def index() -> str:
     )
 
 
+def _tag(tag_id: int) -> Tag:
+    """The tag if it is in the user's organisations; otherwise 404, as for every record."""
+    try:
+        return service.visible_tag(get_db(), current_user(), tag_id)
+    except service.ReviewError:
+        abort(404)
+
+
 def _back() -> str:
     target = request.form.get("next", "")
     return target if target.startswith("/review") else url_for("review.index")
@@ -89,8 +97,8 @@ def _back() -> str:
 @roles(*REVIEWERS)
 def decide(tag_id: int) -> Response:
     db = get_db()
+    tag = _tag(tag_id)
     try:
-        tag = service.visible_tag(db, current_user(), tag_id)
         service.decide(
             db,
             current_user(),
@@ -114,10 +122,7 @@ def decide(tag_id: int) -> Response:
 def document(tag_id: int) -> str:
     """The whole text around a tag, where a reviewer selects a passage the machine missed."""
     db = get_db()
-    try:
-        tag = service.visible_tag(db, current_user(), tag_id)
-    except service.ReviewError:
-        abort(404)
+    tag = _tag(tag_id)
     return render_template(
         "review/document.html",
         tag=tag,
@@ -160,8 +165,8 @@ def _stored_offset(text: str, shown: int) -> int:
 def add(tag_id: int) -> Response:
     db = get_db()
     form = request.form
+    tag = _tag(tag_id)
     try:
-        tag = service.visible_tag(db, current_user(), tag_id)
         text = service.text_of(db, tag)
         service.add_missed(
             db,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
 
+from spstories.core.archives import ArchiveError, MiB, ZipLimits, open_zip
 from spstories.errors import SpstoriesError
 
 MAX_ROWS = 50_000
@@ -22,6 +23,7 @@ MAX_COLUMNS = 200
 MAX_CELL_CHARS = 100_000
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+_XLSX = ZipLimits(max_members=2000, max_total_bytes=100 * MiB)
 _DELIMITERS = ",;\t|"
 # UTF-8 first (a BOM is dropped); cp1252 is what Excel on Windows writes for "CSV".
 _ENCODINGS = ("utf-8-sig", "cp1252")
@@ -130,6 +132,11 @@ def read_xlsx(data: bytes, file_name: str = "upload.xlsx", *, max_rows: int = MA
 
     if not data.startswith(b"PK"):
         raise ImportFileError(f"{file_name} is not an Excel (.xlsx) workbook")
+    try:
+        # openpyxl would expand a zip bomb: the archive is checked before it sees it.
+        open_zip(data, file_name, required=("xl/workbook.xml",), limits=_XLSX).close()
+    except ArchiveError as exc:
+        raise ImportFileError(str(exc)) from None
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they do not affect data.

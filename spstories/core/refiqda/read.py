@@ -1,18 +1,17 @@
 """Reading REFI-QDA files from other tools. They are untrusted: XML is parsed with
-defusedxml (no DTDs, no entities), zips are size-limited and member names are never used
-as paths."""
+defusedxml (no DTDs, no entities), zips are checked by ``core.archives`` before anything is
+expanded, and member names are never used as paths."""
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from spstories.core.archives import ArchiveError, MiB, ZipLimits, open_zip, read_member
 from spstories.core.refiqda.model import (
     Case,
     Code,
@@ -26,9 +25,8 @@ from spstories.core.refiqda.model import (
 )
 from spstories.core.refiqda.write import CODEBOOK_NS, PROJECT_NS
 
-MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
-MAX_EXPANDED_BYTES = 200 * 1024 * 1024
-MAX_MEMBERS = 5000
+MAX_ARCHIVE_BYTES = 50 * MiB
+LIMITS = ZipLimits(max_members=5000, max_total_bytes=200 * MiB)
 _INTERNAL = re.compile(r"^internal://([\w.{}-]+)$")
 
 
@@ -166,24 +164,19 @@ def read_project(qde: bytes, files: dict[str, bytes] | None = None) -> Project:
 def read_qdpx(data: bytes) -> Project:
     """A project from a ``.qdpx`` zip, checked for size and member names before reading."""
     if len(data) > MAX_ARCHIVE_BYTES:
-        raise RefiQdaError(f"the file is larger than {MAX_ARCHIVE_BYTES // 2**20} MB")
+        raise RefiQdaError(f"the file is larger than {MAX_ARCHIVE_BYTES // MiB} MB")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise RefiQdaError("not a .qdpx file (it is not a zip archive)") from exc
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise RefiQdaError("the archive holds too many files")
-        if sum(m.file_size for m in members) > MAX_EXPANDED_BYTES:
-            raise RefiQdaError(f"the archive expands to more than {MAX_EXPANDED_BYTES // 2**20} MB")
-        qde = next((m for m in members if m.filename.lower() == "project.qde"), None)
-        if qde is None:
-            raise RefiQdaError("the archive has no project.qde")
-        files = {}
-        for member in members:
-            # Only sources/<plain name>.txt is ever read; names are dictionary keys, not paths.
-            parts = member.filename.split("/")
-            if len(parts) == 2 and parts[0].lower() == "sources" and parts[1].endswith(".txt"):
-                files[parts[1]] = archive.read(member)
-        return read_project(archive.read(qde), files)
+        with open_zip(data, "the .qdpx file", limits=LIMITS) as archive:
+            members = archive.infolist()
+            qde = next((m for m in members if m.filename.lower() == "project.qde"), None)
+            if qde is None:
+                raise RefiQdaError("the archive has no project.qde")
+            files = {}
+            for member in members:
+                # Only sources/<plain name>.txt is read; names are dictionary keys, not paths.
+                parts = member.filename.split("/")
+                if len(parts) == 2 and parts[0].lower() == "sources" and parts[1].endswith(".txt"):
+                    files[parts[1]] = read_member(archive, member, "the .qdpx file")
+            return read_project(read_member(archive, qde, "the .qdpx file"), files)
+    except ArchiveError as exc:
+        raise RefiQdaError(str(exc)) from None
