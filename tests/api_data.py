@@ -20,7 +20,7 @@ RAW_26 = {"q1": 4, "q2": 4, "q3": 4, "q4": 4, "q5": 4, "q6": 3, "q7": 3}
 STORY = ("Mrs Edna Barraclough was referred by her GP because she felt lonely. Her phone is "
          "07700 900123.\n\nSince joining the Riverside Walking Group Edna no longer feels "
          "lonely and has made new friends.")
-FEEDBACK = "Edna Barraclough said she no longer feels lonely since the walking group."
+FEEDBACK = "Sarah Jones said she no longer feels lonely since the walking group."
 
 
 @dataclass

@@ -38,6 +38,16 @@ ERRORS = {
 }
 
 
+EXAMPLES = {
+    "FeedbackInput": {"source": "client", "channel": "follow_up_call",
+                      "received_on": "2026-01-05", "client_reference": "N-0042",
+                      "text": "Since the walking group I feel far less lonely."},
+    "ClientInput": {"reference": "N-0043", "age_band": "65-74", "gender": "female",
+                    "area": "M14", "referral": {"referred_on": "2026-01-05", "source": "gp",
+                                                "needs": ["loneliness"]}},
+}
+
+
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
@@ -60,7 +70,7 @@ def _success(op: Operation) -> dict[str, Any]:
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
-    params = [{"name": name, "in": "path", "required": True,
+    params = [{"name": name, "in": "path", "required": True, "example": 1,
                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
               for name in op.path_params]
     params += [{"name": p.name, "in": "query", "required": False,
@@ -93,7 +103,10 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.description:
         out["description"] = op.description
     if op.body:
-        out["requestBody"] = {"required": True, "content": _json(ref(op.body))}
+        content = _json(ref(op.body))
+        if op.body in EXAMPLES:
+            content["application/json"]["example"] = EXAMPLES[op.body]
+        out["requestBody"] = {"required": True, "content": content}
     return out
 
 

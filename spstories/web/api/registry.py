@@ -149,6 +149,17 @@ def operation(method: str, path: str, name: str, *, summary: str, description: s
         def wrapped(**kwargs: Any) -> Any:
             if any(not 1 <= value <= MAX_ID for value in kwargs.values()):
                 abort(404)  # larger than any id: nothing can be there
+            known = {p.name for p in op.params}
+            unknown = sorted(set(request.args) - known)
+            if unknown:  # a misspelt filter must not silently widen what is returned
+                message = "not a parameter of this operation" + (
+                    f" (it takes {', '.join(sorted(known))})" if known else "")
+                raise ApiError(400, "invalid_parameter", f"{unknown[0]}: {message}",
+                               fields={name: message for name in unknown})
+            repeated = sorted(k for k in known if len(request.args.getlist(k)) > 1)
+            if repeated:
+                raise ApiError(400, "invalid_parameter", f"{repeated[0]}: give it once",
+                               fields={name: "give it once" for name in repeated})
             query = {p.name: p.parse(request.args[p.name]) if p.name in request.args
                      else p.default for p in op.params}
             return view(query, **kwargs)

@@ -186,10 +186,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     }, required=["referred_on", "source"], closed=True),
     "ClientInput": obj({
         "organisation_id": ID,
-        "reference": {"type": "string", "minLength": 1, "maxLength": 64},
+        "reference": {"type": "string", "minLength": 1, "maxLength": 64,
+                      "pattern": r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                      "description": "The service's pseudonymous reference (N-0042), never "
+                                     "a name."},
         "age_band": one_of(AgeBand), "gender": one_of(Gender),
         "ethnic_group": one_of(EthnicGroup),
-        "area": {"type": "string", "maxLength": 8},
+        "area": {"type": "string", "maxLength": 8,
+                 "description": "Postcode district only (M14, SW1A), never a full postcode."},
         "imd_decile": {"type": "integer", "minimum": 1, "maximum": 10},
         "referral": ref("ReferralInput"),
     }, required=["reference"], closed=True),
