@@ -50,3 +50,26 @@ def test_the_reference_page_lists_every_operation_for_people(client, auth, users
         assert f"/api/v1{path}" in page
         assert f'id="{endpoint.removeprefix("api.")}"' in page
     assert "https://" not in page.replace("https://localhost", "")  # no CDN, offline
+
+
+def test_the_role_table_in_docs_matches_the_code():
+    from pathlib import Path
+
+    from spstories.core.vocabulary import Role
+    from spstories.web.api.registry import OPERATIONS
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    section = doc.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    by_route = {(op.method, re.sub(r"\{\w+\}", "{id}", op.path)): op.endpoint
+                for op in OPERATIONS}
+    documented = {}
+    for row in table.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        method = cells[0].strip("`").split()[0]
+        paths = [p.strip("` ").split()[-1] for p in cells[0].split(",")]
+        allowed = {role for role, cell in zip(Role, cells[1:5], strict=True)
+                   if cell.strip("*") == "yes"}
+        for path in paths:
+            documented[by_route[(method, path)]] = allowed
+    assert documented == {endpoint: set(roles) for endpoint, roles in ROLES.items()}
