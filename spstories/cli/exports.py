@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from spstories.cli.context import CliContext
-from spstories.errors import SpstoriesError
 from spstories.services import sp_standard
-from spstories.storage.queries import all_organisations, organisation_by_slug
+from spstories.services.accounts import organisations_by_slug
 
 
 @click.command("export-sp-standard")
@@ -29,13 +28,7 @@ def export_sp_standard(ctx: CliContext, orgs: tuple[str, ...], start, end, out: 
     left out (the manifest says how many). See docs/sp-information-standard.md.
     """
     with ctx.session() as session:
-        organisations = []
-        for slug in orgs:
-            org = organisation_by_slug(session, slug)
-            if org is None:
-                known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
-                raise SpstoriesError(f"no organisation {slug!r} (known: {known}).")
-            organisations.append(org)
+        organisations = organisations_by_slug(session, orgs)
         data, about = sp_standard.export_zip(
             session, organisations, start=start.date() if start else None,
             end=end.date() if end else None, actor=None)

@@ -11,8 +11,9 @@ from spstories.cli.context import CliContext
 from spstories.errors import SpstoriesError
 from spstories.services import research as research_service
 from spstories.services import research_exchange
+from spstories.services.accounts import organisations_by_slug
 from spstories.storage.models import ResearchProject, User
-from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
+from spstories.storage.queries import user_by_email
 
 
 def _project(session, project_id: int) -> ResearchProject:  # type: ignore[no-untyped-def]
@@ -74,10 +75,7 @@ def create(ctx: CliContext, name: str, slug: str, description: str, codebook_key
     from spstories.services.codebooks import latest_version
 
     with ctx.session() as session:
-        org = organisation_by_slug(session, slug)
-        if org is None:
-            known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
-            raise SpstoriesError(f"no organisation {slug!r} (known: {known}).")
+        (org,) = organisations_by_slug(session, [slug])
         user = None
         if email:
             user = user_by_email(session, email)

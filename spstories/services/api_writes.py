@@ -49,11 +49,15 @@ def replay(session: Session, token: ApiToken, key: str | None, resource: str) ->
     return Written(resource, found.resource_id, True)
 
 
-def _remember(session: Session, token: ApiToken, key: str | None, resource: str,
-              record_id: int) -> None:
+def _written(session: Session, user: User, token: ApiToken, key: str | None, resource: str,
+             made: Any) -> Written:
+    """Remember the key (if any) and audit that the record came through the API."""
     if key:
         session.add(ApiIdempotencyKey(token_id=token.id, key=key, resource=resource,
-                                      resource_id=record_id))
+                                      resource_id=made.id))
+    audit.record(session, "api.write", user=user, obj=made, token_id=token.id,
+                 resource=resource)
+    return Written(resource, made.id, False)
 
 
 def organisation_for(user: User, organisation_id: int | None) -> int:
@@ -85,10 +89,7 @@ def create_feedback(session: Session, user: User, token: ApiToken, body: dict[st
         item = feedback_service.record_feedback(session, user, data)
     except feedback_service.FeedbackError as exc:
         raise WriteError(exc.errors) from exc
-    _remember(session, token, key, "feedback", item.id)
-    audit.record(session, "api.write", user=user, obj=item, token_id=token.id,
-                 resource="feedback")
-    return Written("feedback", item.id, False)
+    return _written(session, user, token, key, "feedback", item)
 
 
 def create_client(session: Session, user: User, token: ApiToken, body: dict[str, Any],
@@ -118,10 +119,7 @@ def create_client(session: Session, user: User, token: ApiToken, body: dict[str,
                            "first_contact_on"}
         raise WriteError({f"referral.{k}" if k in referral_fields else k: v
                           for k, v in exc.errors.items()}) from exc
-    _remember(session, token, key, "client", made.id)
-    audit.record(session, "api.write", user=user, obj=made, token_id=token.id,
-                 resource="client")
-    return Written("client", made.id, False)
+    return _written(session, user, token, key, "client", made)
 
 
 def feedback_record(session: Session, user: User, feedback_id: int) -> dict[str, Any]:

@@ -59,6 +59,8 @@ class Param:
             return ApiError(400, "invalid_parameter", f"{self.name}: {message}",
                             fields={self.name: message})
 
+        if "\x00" in raw:  # no database column can hold it (PostgreSQL refuses it outright)
+            raise bad("must not contain NUL characters")
         if self.kind == "integer":
             if not re.fullmatch(r"-?\d{1,12}", raw):
                 raise bad("expected a whole number")
@@ -96,9 +98,9 @@ def parse_datetime(raw: str, bad: Callable[[str], ApiError]) -> datetime:
     text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # Python reads at most microseconds
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # no such moment, or outside what UTC can hold
         raise bad("expected a date-time such as 2026-03-31T09:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,12 @@ def problems(value: Any, schema: dict[str, Any], where: str = "") -> dict[str, s
 
 
 def _string(value: str, schema: dict[str, Any], name: str) -> dict[str, str]:
+    if "\x00" in value:  # no database column can hold it (PostgreSQL refuses it outright)
+        return {name: "must not contain NUL characters"}
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON ("\ud800")
+        return {name: "must be valid Unicode text"}
     if len(value) < schema.get("minLength", 0):
         return {name: "must not be empty" if schema["minLength"] == 1
                 else f"at least {schema['minLength']} characters"}

@@ -175,3 +175,10 @@ def test_errors_are_json_for_unknown_paths_and_methods(api, client):
     huge = api.get(f"/clients/{2**40}")
     assert huge.status_code == 404 and huge.is_json
     assert client.get("/clients/999999").status_code in (302, 404)  # pages unchanged
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+01:00", "2026-02-30T00:00:00Z",
+                                   "9999-12-31T23:59:59-01:00"])
+def test_moments_outside_the_calendar_are_refused(api, users, since):
+    response = api.get(f"/feedback?since={since.replace('+', '%2B')}")
+    assert response.status_code == 400 and "since" in response.get_json()["fields"]

@@ -132,3 +132,16 @@ def test_a_member_of_several_organisations_must_say_which(api, db, users, orgs):
     response = api.post("/feedback", FEEDBACK)
     assert response.status_code == 422
     assert "several organisations" in response.get_json()["fields"]["organisation_id"]
+
+
+@pytest.mark.parametrize("text", ["nul \x00 byte", "lone \ud800 surrogate"])
+def test_text_no_database_can_store_is_refused(api, db, users, text):
+    response = api.post("/feedback", {**FEEDBACK, "text": text})
+    assert response.status_code == 422 and "text" in response.get_json()["fields"]
+    assert api.get("/clients?reference=a%00b").status_code == 400
+
+
+def test_a_body_over_the_size_limit_is_refused_as_json(api, app, users):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = api.post("/feedback", {**FEEDBACK, "text": "x" * 2000})
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
