@@ -46,7 +46,8 @@ def _key() -> str | None:
     return None if raw is None else IDEMPOTENCY_KEY.parse(raw.strip()) or None
 
 
-def _write(schema: str, create: Create, read: Read, endpoint: str, id_name: str) -> Response:
+def _write(schema: str, resource: str, create: Create, read: Read, endpoint: str,
+           id_name: str) -> Response:
     body, key = _body(schema), _key()
     db, user, token = get_db(), current_user(), current_token()
     try:
@@ -59,8 +60,7 @@ def _write(schema: str, create: Create, read: Read, endpoint: str, id_name: str)
     except IntegrityError:
         # A concurrent call made the same record (same key, or the same client reference).
         db.rollback()
-        written = api_writes.replay(db, token, key, schema.removesuffix("Input").lower()) \
-            if key else None
+        written = api_writes.replay(db, token, key, resource) if key else None
         if written is None:
             raise ApiError(409, "conflict", "The same record was made by another call at the "
                            "same moment; nothing of this call was kept.") from None
@@ -81,8 +81,8 @@ def _write(schema: str, create: Create, read: Read, endpoint: str, id_name: str)
            description="Validated as the feedback form is; tagged as it is saved. Needs a "
                        "token with write access.")
 def create_feedback(query: dict[str, Any]) -> Response:
-    return _write("FeedbackInput", api_writes.create_feedback, api_writes.feedback_record,
-                  "api.get_feedback", "feedback_id")
+    return _write("FeedbackInput", "feedback", api_writes.create_feedback,
+                  api_writes.feedback_record, "api.get_feedback", "feedback_id")
 
 
 @operation("POST", "/clients", "create_client", summary="Add a client, with a referral",
@@ -92,5 +92,5 @@ def create_feedback(query: dict[str, Any]) -> Response:
                        "a name), unique in the organisation; the postcode district only. "
                        "Needs a token with write access.")
 def create_client(query: dict[str, Any]) -> Response:
-    return _write("ClientInput", api_writes.create_client, api_writes.client_record,
-                  "api.get_client", "client_id")
+    return _write("ClientInput", "client", api_writes.create_client,
+                  api_writes.client_record, "api.get_client", "client_id")

@@ -145,3 +145,21 @@ def test_a_body_over_the_size_limit_is_refused_as_json(api, app, users):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = api.post("/feedback", {**FEEDBACK, "text": "x" * 2000})
     assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+
+
+def test_concurrent_retries_with_one_key_make_one_record(app, api, db, users):
+    from concurrent.futures import ThreadPoolExecutor
+
+    secret = api.secret("link_worker", write=True)
+
+    def send(n: int) -> int:
+        response = app.test_client().post(
+            "/api/v1/feedback", json=FEEDBACK,
+            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "same-key"})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(send, range(4)))
+    assert statuses[0] == 200 and statuses.count(201) == 1, statuses
+    assert set(statuses) <= {200, 201}
+    assert _count(db, Feedback) == 1
