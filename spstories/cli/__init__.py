@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spstories.cli.research:export_qdpx",
         "Write a research project as a REFI-QDA project (.qdpx).",
     ),
+    "export-sp-standard": (
+        "spstories.cli.exports:export_sp_standard",
+        "Write the SP Information Standard CSV files (referrals, support, scores).",
+    ),
     "import-qdpx": (
         "spstories.cli.research:import_qdpx",
         "Add a .qdpx project from another QDA tool to a research project.",
@@ -42,8 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spstories.cli.reports:reports",
         "Impact reports for commissioners: list, generate, export.",
     ),
+    "research": ("spstories.cli.research:research", "Create and list research projects."),
     "retag": ("spstories.cli.retag:retag", "Re-tag all case studies and feedback."),
     "tag": ("spstories.cli.tagging:tag", "Tag texts from a JSONL, CSV or text file."),
+    "tokens": ("spstories.cli.tokens:tokens", "Make, list and revoke personal API tokens."),
     "topics": ("spstories.cli.topics:topics", "Find topics the codebook does not name."),
     "train": ("spstories.cli.training:train_command", "Train the learned tagger of a codebook."),
     "upgrade-db": ("spstories.cli.database:upgrade_db", "Apply migrations the database lacks."),

@@ -44,5 +44,7 @@ def demo(ctx: CliContext, clients: int, seed: int) -> None:
             )
     with ctx.session() as session:
         click.echo("Demo logins (synthetic data only):")
-        for login in demo_logins(session)[:4]:
+        # The first link worker, manager, both researchers (the research project's two
+        # coders) and the administrator; the other demo accounts share the password.
+        for login in demo_logins(session)[:5]:
             click.echo(f"  {login.role:<12} {login.email:<34} password: {login.password}")

@@ -13,11 +13,12 @@ from spstories.services.accounts import (
     AccountError,
     create_organisation,
     create_user,
+    organisations_by_slug,
     unlock,
     update_user,
 )
 from spstories.storage.models import User
-from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
+from spstories.storage.queries import all_organisations, user_by_email
 
 
 @click.group()
@@ -51,13 +52,7 @@ def create(
 ) -> None:
     """Create a user who belongs to one or more organisations."""
     with ctx.session() as session:
-        organisations = []
-        for slug in orgs:
-            org = organisation_by_slug(session, slug)
-            if org is None:
-                known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
-                raise AccountError(f"no organisation {slug!r} (known: {known}).")
-            organisations.append(org)
+        organisations = organisations_by_slug(session, orgs)
         user = create_user(
             session,
             email=email,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from spstories.errors import SpstoriesError
 from spstories.services import audit
 from spstories.storage.models import AuditEvent, Organisation, User, memberships
 from spstories.storage.models.base import utcnow
-from spstories.storage.queries import organisation_by_slug, user_by_email
+from spstories.storage.queries import all_organisations, organisation_by_slug, user_by_email
 
 MIN_PASSWORD_LENGTH = MIN_LENGTH
 # Failures are counted in the audit trail, so the limits hold across every worker process.
@@ -61,6 +62,19 @@ def create_organisation(session: Session, name: str, *, actor: User | None = Non
     session.flush()
     audit.record(session, "organisation.create", user=actor, organisation_id=org.id, obj=org)
     return org
+
+
+def organisations_by_slug(session: Session, slugs: Iterable[str]) -> list[Organisation]:
+    """The organisations with these slugs, in order; an unknown one is an ``AccountError``
+    that lists the slugs there are."""
+    found = []
+    for slug in slugs:
+        org = organisation_by_slug(session, slug)
+        if org is None:
+            known = ", ".join(o.slug for o in all_organisations(session)) or "none yet"
+            raise AccountError(f"no organisation {slug!r} (known: {known}).")
+        found.append(org)
+    return found
 
 
 def check_password(password: str, *, email: str = "", name: str = "") -> None:

@@ -14,6 +14,7 @@ from spstories.core.vocabulary import ConsentMethod, Role
 from spstories.services import audit
 from spstories.services.accounts import create_organisation, create_user
 from spstories.services.codebooks import sync_shipped_codebooks
+from spstories.services.demo_research import load_demo_research
 from spstories.services.measures import record_response
 from spstories.services.tagging import tag_document
 from spstories.storage.models import (
@@ -74,6 +75,8 @@ def _users(session: Session, orgs: list[Organisation]) -> dict[int, list[User]]:
     make("manager", "Morgan Manager (demo manager)", Role.MANAGER, orgs[:1])
     make("researcher", "Robin Researcher (demo researcher)", Role.RESEARCHER, orgs)
     make("admin", "Alex Admin (demo administrator)", Role.ADMIN, orgs)
+    # The research project's second coder (services/demo_research.py).
+    make("researcher2", "Sam Second-Coder (demo researcher)", Role.RESEARCHER, orgs[:1])
     workers: dict[int, list[User]] = {}
     for i, org in enumerate(orgs):
         workers[org.id] = [
@@ -182,7 +185,11 @@ def load_demo(
         counts["clients"] += 1
         if progress is not None:
             progress(1)
-    audit.record(session, "demo.load", **counts)
+    first, second = (session.scalars(select(User).where(User.email == f"{name}@{DEMO_DOMAIN}"))
+                     .one() for name in ("researcher", "researcher2"))
+    project = load_demo_research(session, orgs[0], first, second)
+    counts["research_projects"] = 1
+    audit.record(session, "demo.load", research_project=project.id, **counts)
     return counts
 
 

@@ -72,17 +72,23 @@ def _record(session: Session, action: str, user: User | None, project: ResearchP
                  obj=obj or project, project_id=project.id, **details)
 
 
-def create_project(session: Session, user: User, name: str, organisation_id: int,
+def create_project(session: Session, user: User | None, name: str, organisation_id: int,
                    description: str = "", codebook: Codebook | None = None) -> ResearchProject:
-    """A project in one of the user's organisations, its codebook seeded from ``codebook``."""
-    if organisation_id not in user.organisation_ids:
+    """A project in one of the user's organisations, its codebook seeded from ``codebook``.
+
+    ``user`` None is the system itself (the command line run by an operator).
+    """
+    if user is not None and organisation_id not in user.organisation_ids:
         raise ResearchError("you can only create projects in your own organisations")
-    if not user.has_role(Role.RESEARCHER):
+    if user is not None and not user.has_role(Role.RESEARCHER):
         raise ReadOnlyError("only researchers can create research projects")
     if not name.strip():
         raise ResearchError("give the project a name")
+    if session.get(Organisation, organisation_id) is None:
+        raise ResearchError(f"no organisation {organisation_id}")
     project = ResearchProject(organisation_id=organisation_id, name=name.strip()[:200],
-                              description=description.strip(), created_by_id=user.id,
+                              description=description.strip(),
+                              created_by_id=user.id if user is not None else None,
                               source_codebook_id=codebook.id if codebook else None)
     session.add(project)
     session.flush()

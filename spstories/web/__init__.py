@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spstories import __version__
 from spstories.paths import INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR
-from spstories.web import access, db
+from spstories.web import access, api, db
 from spstories.web.config import load_config
 
 csrf = CSRFProtect()
@@ -49,6 +49,7 @@ def create_app(
         clients,
         codebooks,
         dashboard,
+        exports,
         feedback,
         home,
         imports,
@@ -56,9 +57,12 @@ def create_app(
         reports,
         research,
         review,
+        tokens,
         topics,
     )
 
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never the session cookie (web/api/auth.py)
     for module in (
         auth,
         home,
@@ -74,18 +78,23 @@ def create_app(
         topics,
         reports,
         review,
+        tokens,
+        exports,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)
 
     app.jinja_env.globals["app_version"] = __version__
     _register_error_pages(app)
+    api.init_app(app)
     app.after_request(_security_headers)
     return app
 
 
 def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: str, message: str) -> tuple[str, int]:
+    def page(status: int, title: str, message: str) -> tuple[str, int] | Response:
+        if api.is_api_request():
+            return api.error_response(status, api.NAMES[status], message)
         return render_template("error.html", title=title, message=message), status
 
     app.register_error_handler(

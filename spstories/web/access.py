@@ -67,8 +67,16 @@ def _expiry() -> str | None:
     return None
 
 
+def _token_auth() -> bool:
+    """API endpoints authenticate by bearer token alone (``spstories.web.api.auth``)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "token_auth", False))
+
+
 def _load_user() -> None:
     g.user = None
+    if _token_auth():
+        return  # the session cookie is never read for the API
     user_id = session.get("user_id")
     if user_id is None:
         return
@@ -93,7 +101,7 @@ def _enforce_access() -> Any:
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions[request.endpoint]
-    if getattr(view, "public", False):
+    if getattr(view, "public", False) or _token_auth():
         return None
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path))

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from spstories.main import cli
 from spstories.storage.db import make_engine, make_session_factory
 from spstories.storage.models import Client, DashboardClient, Organisation, User
+from tests.cli.demo_research import check_demo_research
 
 
 @pytest.fixture
@@ -206,7 +207,7 @@ def test_unreachable_database_is_a_one_line_error():
     assert "Traceback" not in result.output
 
 
-def test_demo_loads_three_organisations_and_prints_logins(empty_url):
+def test_demo_loads_three_organisations_and_prints_logins(empty_url, tmp_path):
     result = CliRunner().invoke(cli, ["--database-url", empty_url, "demo", "--clients", "30"])
     assert result.exit_code == 0, result.output
     assert "linkworker@demo.spstories.test" in result.output
@@ -216,3 +217,4 @@ def test_demo_loads_three_organisations_and_prints_logins(empty_url):
     assert "already loaded" in again.output
     with _session(empty_url) as session:
         assert session.scalar(select(func.count()).select_from(Organisation)) == 3
+    check_demo_research(empty_url, result.output, tmp_path)

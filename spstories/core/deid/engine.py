@@ -47,6 +47,20 @@ class DeidResult:
     text: str
     replacements: tuple[Replacement, ...]
 
+    def within(self, start: int, end: int) -> str:
+        """The de-identified text of ``original[start:end]``: a passage (an evidence
+        sentence) with what was found in the whole text replaced, so a name caught earlier
+        in the text is replaced here too. A replacement that overlaps an edge is used whole."""
+        parts, pos = [], start
+        for r in self.replacements:
+            if r.end <= start or r.start >= end:
+                continue
+            parts += [self.original[pos:max(r.start, pos)], r.placeholder]
+            pos = max(pos, r.end)
+        if pos < end:
+            parts.append(self.original[pos:end])
+        return "".join(parts)
+
     def segments(self) -> list[tuple[str, Replacement | None]]:
         """The original as (text, replacement or None) pieces, for a before/after view."""
         out: list[tuple[str, Replacement | None]] = []

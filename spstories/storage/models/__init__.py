@@ -72,3 +72,11 @@ from spstories.storage.models.dashboard import (  # noqa: E402
 )
 
 __all__ += ["DashboardClient", "DashboardOutcome", "DashboardPair", "DashboardStale"]
+
+from spstories.storage.models.tokens import ApiIdempotencyKey, ApiToken  # noqa: E402
+
+__all__ += ["ApiIdempotencyKey", "ApiToken"]
+
+from spstories.storage.models.exports import PseudonymKey  # noqa: E402
+
+__all__ += ["PseudonymKey"]
