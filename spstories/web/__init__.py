@@ -10,19 +10,23 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from spstories import __version__
 from spstories.paths import INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR
-from spstories.web import access, db
+from spstories.web import access, db, proxies, unavailable
 from spstories.web.config import load_config
 
 csrf = CSRFProtect()
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, *, database_url: str | None = None
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    database_url: str | None = None,
+    production: bool = False,
 ) -> Flask:
     """Create and configure an instance of the spstories web app.
 
     ``test_config`` replaces the instance file and environment (tests);
-    ``database_url`` overrides whatever the configuration says.
+    ``database_url`` overrides whatever the configuration says; ``production`` (the WSGI
+    entry point) refuses unsafe settings and believes the trusted proxies' headers.
     """
     app = Flask(
         __name__,
@@ -31,12 +35,15 @@ def create_app(
         template_folder=str(TEMPLATES_DIR),
         static_folder=str(STATIC_DIR),
     )
-    load_config(app, test_config)
+    load_config(app, test_config, production=production)
     if database_url:
         app.config["DATABASE_URL"] = database_url
     csrf.init_app(app)
     db.init_app(app)
     access.init_app(app)
+    unavailable.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = proxies.behind_proxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
 
     from spstories.web import (
         admin,
@@ -46,6 +53,7 @@ def create_app(
         codebooks,
         dashboard,
         feedback,
+        health,
         home,
         imports,
         jobs,
@@ -70,6 +78,7 @@ def create_app(
         topics,
         reports,
         review,
+        health,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)
@@ -81,8 +90,8 @@ def create_app(
 
 
 def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: str, message: str) -> tuple[str, int]:
-        return render_template("error.html", title=title, message=message), status
+    def page(status: int, title: str, message: str, **context: Any) -> tuple[str, int]:
+        return render_template("error.html", title=title, message=message, **context), status
 
     app.register_error_handler(
         CSRFError,
@@ -100,6 +109,16 @@ def _register_error_pages(app: Flask) -> None:
         404,
         lambda e: page(
             404, "Not found", "There is nothing here, or it belongs to another organisation."
+        ),
+    )
+    app.register_error_handler(
+        500,
+        lambda e: page(
+            500,
+            "Something went wrong",
+            "The app could not finish this request and has logged the problem. Go back and "
+            "try again; if it happens again, tell your administrator what you were doing.",
+            current_user=None,  # the navigation would read the database, which may be at fault
         ),
     )
 
