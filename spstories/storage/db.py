@@ -40,8 +40,10 @@ POSTGRES_CONNECT_TIMEOUT = 10
 def make_engine(url: str, *, busy_timeout: float | None = None, **kwargs: Any) -> Engine:
     """Create an engine. SQLite gets foreign keys, WAL and a busy timeout of ``busy_timeout``
     seconds; PostgreSQL gets a connect timeout and a check of pooled connections before use
-    (so a restarted server costs no failed request)."""
+    (so a restarted server costs no failed request). Error messages never carry a
+    statement's parameters: they can be a client's story, and errors end up in logs."""
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         timeout = SQLITE_BUSY_TIMEOUT if busy_timeout is None else busy_timeout

@@ -26,7 +26,12 @@ def create_production_app() -> Flask:
     """The app for a worker of a production server; raises SpstoriesError if unsafe."""
     _log_with_server()
     app = create_app(production=True)
-    ensure_current(app.extensions["spstories.engine"], auto_upgrade=False)
+    engine = app.extensions["spstories.engine"]
+    try:
+        ensure_current(engine, auto_upgrade=False)
+    except SpstoriesError:
+        engine.dispose()
+        raise
     _warm_tagger(app)
     return app
 

@@ -70,8 +70,10 @@ def empty_url(template_db, tmp_path):
 @contextmanager
 def engine_for(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def run(*args: str) -> str:
