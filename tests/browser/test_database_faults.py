@@ -43,7 +43,7 @@ def test_a_story_typed_while_the_database_is_unavailable_is_kept(page, server, u
         main = page.locator("main")
         expect(main).to_contain_text("Nothing was saved")
         expect(main).to_contain_text("now **feels part of something** again")
-        assert db.scalars(select(CaseStudy)).all() == []
+    assert db.scalars(select(CaseStudy)).all() == []
     page.get_by_role("button", name="Try again").click()
     expect(page.locator("main")).to_contain_text("Draft saved.")
     assert page.get_by_label("The story").input_value() == STORY
