@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from spstories.errors import SpstoriesError
 from spstories.services.codebooks import latest_version
@@ -72,3 +73,9 @@ def prepare() -> None:
             engine.dispose()
     except SpstoriesError as exc:
         raise RuntimeError(f"spstories cannot start: {exc}") from exc
+    except SQLAlchemyError as exc:
+        # The driver's words only (they name the host, never the password).
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
+        raise RuntimeError(
+            f"spstories cannot start: cannot use the database ({reason}); check DATABASE_URL."
+        ) from exc

@@ -15,6 +15,7 @@ from spstories.web import create_app
 from spstories.web.access import public
 from spstories.web.config import ConfigurationError
 from spstories.web.production import create_production_app, prepare
+from tests.faults import closed_port_url
 from tests.gunicorn_server import SECRET
 
 
@@ -113,3 +114,11 @@ def test_serve_refuses_the_debugger_beyond_this_machine():
     result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--debug"])  # noqa: S104
     assert result.exit_code == 2
     assert "--debug is only allowed on the loopback address" in result.output
+
+
+def test_server_start_says_plainly_when_the_database_cannot_be_reached(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", closed_port_url())
+    monkeypatch.setenv("SPSTORIES_SECRET_KEY", SECRET)
+    with pytest.raises(RuntimeError, match="cannot use the database") as raised:
+        prepare()
+    assert "not-a-secret" not in str(raised.value)  # the password stays out of the log
