@@ -65,6 +65,15 @@ class TemplateDatabase:
         shutil.copy(self.template_path, path)
         return f"sqlite:///{path}"
 
+    def empty(self, tmp_path: Path, name: str = "empty") -> str:
+        """A new database with nothing in it (no schema), dropped with the others."""
+        if using_postgres():
+            database = f"spstories_e_{uuid.uuid4().hex[:12]}"
+            self._execute(f'CREATE DATABASE "{database}"')
+            self.created.append(database)
+            return self.server.set(database=database).render_as_string(False)
+        return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+
     def drop(self, url: str) -> None:
         if using_postgres():
             name = make_url(url).database
@@ -72,5 +81,7 @@ class TemplateDatabase:
 
     def close(self) -> None:
         if using_postgres():
+            for name in self.created:  # any a test left behind (empty() ones in particular)
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
             self.admin.dispose()

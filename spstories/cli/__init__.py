@@ -18,6 +18,7 @@ from spstories.errors import SpstoriesError
 
 # name -> ("module:attribute", the line `spstories --help` shows for it)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("spstories.cli.backup:backup", "Back up the whole database to one file."),
     "codebook": ("spstories.cli.tagging:codebook", "Check and read codebook files."),
     "demo": ("spstories.cli.demo:demo", "Load the synthetic demo (organisations, clients, tags)."),
     "evaluate": (
@@ -47,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Impact reports for commissioners: list, generate, export.",
     ),
     "research": ("spstories.cli.research:research", "Create and list research projects."),
+    "restore": ("spstories.cli.backup:restore", "Restore a backup into an empty database."),
     "retag": ("spstories.cli.retag:retag", "Re-tag all case studies and feedback."),
     "tag": ("spstories.cli.tagging:tag", "Tag texts from a JSONL, CSV or text file."),
     "tokens": ("spstories.cli.tokens:tokens", "Make, list and revoke personal API tokens."),

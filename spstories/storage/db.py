@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,14 +29,30 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+# SQLite: how long a writer waits for another's lock before giving up. Kept under
+# gunicorn's worker timeout (30 s), so a stuck lock gives the "database busy" page, not a
+# killed worker.
+SQLITE_BUSY_TIMEOUT = 20.0
+# PostgreSQL: how long to wait for the server to answer a new connection.
+POSTGRES_CONNECT_TIMEOUT = 10
+
+
+def make_engine(url: str, *, busy_timeout: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine. SQLite gets foreign keys, WAL and a busy timeout of ``busy_timeout``
+    seconds; PostgreSQL gets a connect timeout and a check of pooled connections before use
+    (so a restarted server costs no failed request). Error messages never carry a
+    statement's parameters: they can be a client's story, and errors end up in logs."""
     url = normalise_url(url)
-    is_sqlite = make_url(url).get_backend_name() == "sqlite"
-    if is_sqlite:
-        kwargs.setdefault("connect_args", {"timeout": 30})
+    kwargs.setdefault("hide_parameters", True)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        timeout = SQLITE_BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+        kwargs.setdefault("connect_args", {"timeout": timeout})
+    elif backend == "postgresql":
+        kwargs.setdefault("connect_args", {"connect_timeout": POSTGRES_CONNECT_TIMEOUT})
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
-    if is_sqlite:
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -44,10 +60,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    # WAL lets readers carry on while one writer commits; the busy timeout makes
-    # concurrent writers wait for each other instead of failing.
+    # WAL lets readers carry on while one writer commits; the busy timeout (set by the
+    # driver from ``timeout``) makes concurrent writers wait for each other, not fail.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -91,11 +106,27 @@ def upgrade(engine: Engine, revision: str = "heads", *, rebuild_dashboard: bool 
             return dashboard_summaries.refresh_stale(session)
 
 
+def upgrade_connection(connection: Connection, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` inside ``connection``'s transaction (restore)."""
+    command.upgrade(_alembic_config(connection), revision)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's revision(s), comma-separated when features migrate on branches."""
     with engine.connect() as connection:
-        heads = MigrationContext.configure(connection).get_current_heads()
+        return current_revision_of(connection)
+
+
+def current_revision_of(connection: Connection) -> str | None:
+    """``current_revision``, inside a transaction already open on ``connection``."""
+    heads = MigrationContext.configure(connection).get_current_heads()
     return ",".join(sorted(heads)) or None
+
+
+def known_revisions() -> set[str]:
+    """Every revision this code has a migration for."""
+    scripts = ScriptDirectory.from_config(_alembic_config(None))
+    return {script.revision for script in scripts.walk_revisions()}
 
 
 def head_revision() -> str | None:

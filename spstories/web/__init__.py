@@ -7,23 +7,26 @@ from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spstories import __version__
 from spstories.paths import INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR
-from spstories.web import access, api, db
+from spstories.web import access, api, db, proxies, unavailable
 from spstories.web.config import load_config
 
 csrf = CSRFProtect()
 
 
 def create_app(
-    test_config: Mapping[str, Any] | None = None, *, database_url: str | None = None
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    database_url: str | None = None,
+    production: bool = False,
 ) -> Flask:
     """Create and configure an instance of the spstories web app.
 
     ``test_config`` replaces the instance file and environment (tests);
-    ``database_url`` overrides whatever the configuration says.
+    ``database_url`` overrides whatever the configuration says; ``production`` (the WSGI
+    entry point) refuses unsafe settings and believes the trusted proxies' headers.
     """
     app = Flask(
         __name__,
@@ -32,15 +35,15 @@ def create_app(
         template_folder=str(TEMPLATES_DIR),
         static_folder=str(STATIC_DIR),
     )
-    load_config(app, test_config)
+    load_config(app, test_config, production=production)
     if database_url:
         app.config["DATABASE_URL"] = database_url
-    if hops := int(app.config["PROXY_FIX_X_FOR"]):
-        # Behind a reverse proxy the client's address (login limits, audit) is in X-Forwarded-For.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     db.init_app(app)
     access.init_app(app)
+    unavailable.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = proxies.behind_proxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
 
     from spstories.web import (
         admin,
@@ -51,6 +54,7 @@ def create_app(
         dashboard,
         exports,
         feedback,
+        health,
         home,
         imports,
         jobs,
@@ -80,6 +84,7 @@ def create_app(
         review,
         tokens,
         exports,
+        health,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)
@@ -92,10 +97,10 @@ def create_app(
 
 
 def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: str, message: str) -> tuple[str, int] | Response:
+    def page(status: int, title: str, message: str, **context: Any) -> tuple[str, int] | Response:
         if api.is_api_request():
             return api.error_response(status, api.NAMES[status], message)
-        return render_template("error.html", title=title, message=message), status
+        return render_template("error.html", title=title, message=message, **context), status
 
     app.register_error_handler(
         CSRFError,
@@ -132,8 +137,9 @@ def _register_error_pages(app: Flask) -> None:
         lambda e: page(
             500,
             "Something went wrong",
-            "The request could not be completed and nothing was saved. Try again; if it "
-            "keeps happening, tell your administrator the time it happened.",
+            "The app could not finish this request and has logged the problem. Go back and "
+            "try again; if it happens again, tell your administrator what you were doing.",
+            current_user=None,  # the navigation would read the database, which may be at fault
         ),
     )
 

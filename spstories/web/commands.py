@@ -26,9 +26,9 @@ def _is_loopback(host: str) -> bool:
 @click.option("--debug/--no-debug", default=False, help="Flask debugger (never in production).")
 @click.pass_obj
 def serve(ctx: object, host: str, port: int, debug: bool) -> None:
-    """Run the web app (development server; use a WSGI server such as gunicorn in production)."""
+    """Run the web app (development server; use gunicorn in production: docs/deployment.md)."""
     if debug and not _is_loopback(host):
-        # The debugger runs whatever code it is sent: never beyond this machine.
+        # The debugger runs any code typed into it: never where another machine can reach it.
         raise click.UsageError("--debug is only allowed on the loopback address (127.0.0.1).")
     app = create_app(database_url=getattr(ctx, "database_url", None))
     engine = make_engine(app.config["DATABASE_URL"])

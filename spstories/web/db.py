@@ -9,7 +9,9 @@ from spstories.storage.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT")
+    )
     app.extensions["spstories.engine"] = engine
     app.extensions["spstories.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(close_db)

@@ -7,7 +7,7 @@ import pytest
 from spstories.core.vocabulary import Role
 from spstories.web.access import ALL_ROLES
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi_document"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi_document", "health.healthz"}
 
 
 def _endpoints(app):

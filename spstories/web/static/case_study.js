@@ -20,27 +20,37 @@
     return data;
   }
 
+  // A save that failed because the server or its database was unavailable is tried
+  // again on its own; the text never leaves the page until it is saved.
+  var RETRY_MS = 10000;
+  function retryLater() { clearTimeout(timer); timer = setTimeout(save, RETRY_MS); }
+
   function save() {
     if (!dirty || saving) { return; }
     saving = true;
     dirty = false;
     fetch(form.dataset.autosaveUrl, { method: "POST", body: formData(), credentials: "same-origin" })
-      .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+      .then(function (response) { return response.json().then(function (body) { return [response, body]; }); })
       .then(function (result) {
-        var ok = result[0], body = result[1];
-        if (ok && body.saved) {
+        var response = result[0], body = result[1];
+        if (response.ok && body.saved) {
           if (form.dataset.autosaveUrl !== body.autosave_url) {
             form.dataset.autosaveUrl = body.autosave_url;
             form.action = body.edit_url;
             history.replaceState(null, "", body.edit_url);
           }
           say("Draft saved at " + new Date().toLocaleTimeString() + ".");
+        } else if (response.status >= 500) {
+          dirty = true;
+          say("Draft not saved yet: " + (body.error || "the server did not answer.") +
+              " It will be tried again; your text stays on this page.");
+          retryLater();
         } else {
           dirty = true;
           say("Draft not saved yet: " + Object.values(body.errors || {}).join(" "));
         }
       })
-      .catch(function () { dirty = true; say("Offline: the draft will be saved when the connection returns."); })
+      .catch(function () { dirty = true; say("Offline: the draft will be saved when the connection returns."); retryLater(); })
       .then(function () { saving = false; });
   }
 
