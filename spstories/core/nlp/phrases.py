@@ -22,6 +22,7 @@ class PhraseIds:
         self.nlp = nlp
         self._add = nlp.vocab.strings.add
         self._special = frozenset(nlp.tokenizer.rules or ())
+        self._chunks: dict[str, Phrase] = {}
 
     def simple(self, text: str) -> bool:
         """True when splitting on white space gives the tokenizer's own tokens."""
@@ -32,4 +33,14 @@ class PhraseIds:
         add = self._add
         if self.simple(text):
             return tuple([add(word.lower()) for word in text.split()])
-        return tuple([add(token.lower_) for token in self.nlp.make_doc(text)])
+        # The tokenizer splits on white space first and treats each chunk on its own, so
+        # a chunk's tokens are worked out once ("don't" recurs in hundreds of phrasings).
+        found: list[int] = []
+        for chunk in text.split():
+            ids = self._chunks.get(chunk)
+            if ids is None:
+                ids = self._chunks[chunk] = tuple(
+                    [add(token.lower_) for token in self.nlp.make_doc(chunk)]
+                )
+            found.extend(ids)
+        return tuple(found)

@@ -84,14 +84,17 @@ class PolarityReader:
         # to rebuild.
         self.phrases: list[tuple[str, list[Phrase]]] = []
         self.revision += 1
-        for words in table.keys() | classes.keys():
-            key = " ".join(vocab.strings[i] for i in words)
-            self._matcher.add(key, [words])
-            self.phrases.append((key, [words]))
-            self._kinds[vocab.strings[key]] = (
-                frozenset(table.get(words, ())) or None,
-                tuple(frozenset(classes.get(words, ()))),
-            )
+        # One key per kind of phrase (its categories and classes), not per phrase: adding
+        # a key costs far more than adding a phrase, and hits need only the kind.
+        by_kind: dict[tuple[frozenset[str], frozenset[str]], list[Phrase]] = {}
+        for words in sorted(table.keys() | classes.keys()):
+            kind = (frozenset(table.get(words, ())), frozenset(classes.get(words, ())))
+            by_kind.setdefault(kind, []).append(words)
+        for i, ((categories, word_classes), phrases) in enumerate(by_kind.items()):
+            key = f"cue#{i}"
+            self._matcher.add(key, phrases)
+            self.phrases.append((key, phrases))
+            self._kinds[vocab.strings[key]] = (categories or None, tuple(word_classes))
 
     def read_doc(self, doc: Doc) -> tuple[DocCues, list[int]]:
         """The doc's cues (at each position the longest phrase, then past it), its word
