@@ -47,7 +47,7 @@ def main() -> None:
     start = time.perf_counter()
     model = CodebookClassifier().fit(texts, labels)
     plain = time.perf_counter() - start
-    print(f"n-gram features: fit on {len(texts)} texts, {len(model.labels_)} labels: {plain:.1f} s")
+    print(f"n-gram features: fit on {len(texts)} texts, {len(model.codes_)} codes: {plain:.1f} s")
     if not embeddings.available(embeddings.MINILM):
         print(embeddings.status()["message"])
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy.orm import Session
 
+from spstories.paths import MODELS_DIR
 from spstories.services.accounts import create_organisation, create_user
 from spstories.storage.db import make_engine, make_session_factory
 from spstories.storage.models import Organisation, User
@@ -150,3 +152,17 @@ def embeddings_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run without sentence embeddings unless they bring a backend (tests/embeddings
     use the real one), so results never depend on whether the optional extra is installed."""
     monkeypatch.setenv("SPSTORIES_EMBEDDINGS", "none")
+
+
+# Tests pin the tagger they assert on: by default the rules (no trained model in an empty
+# models directory), so a retrained shipped model never changes another test's tags. The
+# shipped model's own tests use the `shipped_models` fixture. Set at import, before any
+# session fixture tags text.
+os.environ["SPSTORIES_MODELS_DIR"] = tempfile.mkdtemp(prefix="spstories-no-models-")
+
+
+@pytest.fixture
+def shipped_models(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The repository's models/ folder (the shipped model) as the models directory."""
+    monkeypatch.setenv("SPSTORIES_MODELS_DIR", str(MODELS_DIR))
+    return MODELS_DIR

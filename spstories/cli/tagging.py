@@ -26,15 +26,18 @@ from spstories.core.embeddings import status as embedding_status
 from spstories.core.evaluation import check_examples, format_report, pairs_from_tags
 from spstories.core.evaluation import evaluate as score
 from spstories.core.io import Format, Split, read_gold, read_texts
-from spstories.core.learning import tagger as _learned  # noqa: F401 - registers model, hybrid
-from spstories.core.learning.crossval import format_cv, summary
+from spstories.core.learning.crossval import format_reports, summary
 from spstories.core.learning.data import read_labelled, text_hash
+from spstories.core.learning.tagger import default_tagger  # also registers model, hybrid
 from spstories.core.learning.training import cross_validated, prepare
 from spstories.core.ranking import rank
 from spstories.core.tagging import DEFAULT_MIN_SCORE, Tagger, build_tagger, tagger_kinds
 from spstories.errors import SpstoriesError
 
 CODEBOOK_HELP = "A shipped codebook id (e.g. sp-outcomes) or a path to a codebook YAML file."
+
+
+AUTO = "auto"
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,7 +58,12 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 def _tagger(codebook_ref: str, kind: str, min_score: float | None) -> Tagger:
     codebook = load_codebook(find_codebook(codebook_ref))
     options = {} if min_score is None else {"min_score": min_score}
-    return build_tagger(codebook, kind=kind, **options)
+    if kind != AUTO:
+        return build_tagger(codebook, kind=kind, **options)
+    tagger, why = default_tagger(codebook, **options)
+    if why:
+        click.echo(why, err=True)
+    return tagger  # type: ignore[return-value]
 
 
 @contextmanager
@@ -84,10 +92,11 @@ def _record(text_id: str, tagger: Tagger, tags: list[Any], text: str) -> dict[st
 tagger_option = click.option(
     "--tagger",
     "kind",
-    type=click.Choice(tagger_kinds()),
-    default="rules",
+    type=click.Choice([AUTO, *tagger_kinds()]),
+    default=AUTO,
     show_default=True,
-    help="Which tagger: rules (codebook patterns and the polarity reader); model (the "
+    help="Which tagger: auto (the codebook's newest trained model, as shipped in models/, "
+    "else the rules, saying so); rules (codebook patterns and the polarity reader); model (the "
     "newest model trained with 'spstories train'); hybrid (rules plus the model's tags).",
 )
 embeddings_option = click.option(
@@ -160,7 +169,6 @@ def tag(
     JSON line per text: {"id", "codebook", "codebook_version", "tags": [...]}, tags best
     first. Single-label codebooks (sp-data-practice) add "ranking": every subtheme with
     its score, best first."""
-    tagger = _tagger(codebook_ref, kind, min_score)
     texts = read_texts(
         input_path,
         cast(Format | None, fmt),
@@ -168,6 +176,7 @@ def tag(
         id_column=id_column,
         split=cast(Split, split),
     )
+    tagger = _tagger(codebook_ref, kind, min_score)
     bar = tqdm(
         total=len(texts),
         unit="text",
@@ -288,7 +297,7 @@ def _cross_validate(
         click.echo(json.dumps({"folds": cv.folds, "texts": cv.n_texts, **summary(cv)}, indent=2))
         return
     click.echo(f"{cv.n_texts} texts, {cv.folds} folds by text; over (code, polarity) pairs:")
-    click.echo(format_cv(cv))
+    click.echo(format_reports(cv.reports))
 
 
 def vars_of(average: Any) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -12,8 +11,8 @@ from spstories.cli.tagging import CODEBOOK_HELP, embeddings_option
 from spstories.core.codebook import find_codebook, load_codebook
 from spstories.core.embeddings import resolve as resolve_embeddings
 from spstories.core.embeddings import status as embedding_status
-from spstories.core.learning.crossval import format_cv
-from spstories.core.learning.data import LabelledText, read_labelled
+from spstories.core.learning.crossval import format_reports
+from spstories.core.learning.data import LabelledText, licences_of, read_labelled
 from spstories.core.learning.training import train as train_model
 from spstories.core.tagging import build_tagger
 from spstories.errors import SpstoriesError
@@ -26,10 +25,19 @@ from spstories.services.training import models_root, reviewed_units
 @click.option("--codebook", "codebook_ref", required=True, help=CODEBOOK_HELP)
 @click.option(
     "--labelled",
-    "labelled_path",
+    "labelled_paths",
     type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help='Labelled texts: JSONL of {"id", "text", "gold": [{"code", "polarity"}, ...]}.',
+    multiple=True,
+    help='Labelled texts to train on (repeatable): JSONL of {"id", "text", "gold": '
+    '[{"code", "polarity", "evidence"}, ...]}.',
+)
+@click.option(
+    "--evaluate",
+    "evaluate_paths",
+    type=click.Path(exists=True, dir_okay=False),
+    multiple=True,
+    help="Held-out labelled texts (repeatable), never trained on: scored for the model "
+    "card and for the per-code figures the app shows beside counts.",
 )
 @click.option(
     "--reviews/--no-reviews",
@@ -55,7 +63,8 @@ from spstories.services.training import models_root, reviewed_units
 def train_command(
     ctx: CliContext,
     codebook_ref: str,
-    labelled_path: str | None,
+    labelled_paths: tuple[str, ...],
+    evaluate_paths: tuple[str, ...],
     reviews: bool,
     folds: int,
     models_dir: str | None,
@@ -65,7 +74,17 @@ def train_command(
     codebook's examples; write models/<codebook>-<version>-<date>/ with MODEL_CARD.md and
     print the cross-validated figures of baseline, rules, model and hybrid."""
     spec = load_codebook(find_codebook(codebook_ref))
-    units: list[LabelledText] = read_labelled(labelled_path, spec) if labelled_path else []
+    try:
+        units: list[LabelledText] = [u for p in labelled_paths for u in read_labelled(p, spec)]
+        held = [u for p in evaluate_paths for u in read_labelled(p, spec)]
+    except (ValueError, SpstoriesError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    overlap = {u.text for u in units} & {u.text for u in held}
+    if overlap:
+        raise click.ClickException(
+            f"{len(overlap)} text(s) are both in --labelled and --evaluate: held-out texts "
+            "must never be trained on"
+        )
     stored = None
     if reviews:
         with ctx.session() as session:
@@ -81,7 +100,15 @@ def train_command(
         backend = resolve_embeddings(embeddings)
         click.echo(embedding_status(backend)["message"], err=True)
         result = train_model(
-            spec, units, build_tagger(spec), root, folds=folds, progress=say, embeddings=backend
+            spec,
+            units,
+            build_tagger(spec),
+            root,
+            folds=folds,
+            progress=say,
+            embeddings=backend,
+            evaluation=held,
+            licences=[lic for p in labelled_paths for lic in licences_of(p)],
         )
     except (ValueError, SpstoriesError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -96,7 +123,11 @@ def train_command(
                 data_sha256=result.data_sha256,
             )
     click.echo(f"Model written to {result.directory}")
+    if result.held_out:
+        click.echo(f"Held-out texts ({len(held)}):")
+        click.echo(format_reports(result.held_out))
     if result.cv is None:
-        click.echo("No cross-validation: fewer than two labelled texts.", file=sys.stderr)
+        click.echo("No cross-validation: fewer than two labelled texts.", err=True)
         return
-    click.echo(format_cv(result.cv))
+    click.echo(f"Cross-validated ({result.cv.folds} folds):")
+    click.echo(format_reports(result.cv.reports))

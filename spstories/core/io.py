@@ -142,11 +142,14 @@ class GoldText:
     id: str
     text: str
     pairs: frozenset[tuple[str, str | None]]
+    # (start, end, code, polarity) of each entry's "evidence", where the file gives one
+    evidence: tuple[tuple[int, int, str, str | None], ...] = ()
 
 
 def read_gold(path: str | Path, codes: Iterable[str] | None = None) -> list[GoldText]:
-    """A gold file: JSONL of ``{"id", "text", "gold": [{"code", "polarity"}, ...]}``.
-    With ``codes``, a gold code outside them is an error naming the line."""
+    """A gold file: JSONL of ``{"id", "text", "gold": [{"code", "polarity"}, ...]}``; an
+    entry's optional ``"evidence"`` must be an exact part of the text. With ``codes``, a
+    gold code outside them is an error naming the line."""
     known = set(codes) if codes is not None else None
     found = []
     try:
@@ -162,6 +165,7 @@ def read_gold(path: str | Path, codes: Iterable[str] | None = None) -> list[Gold
         if not isinstance(gold, list):
             raise ImportRowError("needs a 'gold' list", row=number, column="gold")
         pairs = set()
+        spans: list[tuple[int, int, str, str | None]] = []
         for entry in gold:
             if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
                 raise ImportRowError("gold entries need a code", row=number, column="gold")
@@ -170,7 +174,18 @@ def read_gold(path: str | Path, codes: Iterable[str] | None = None) -> list[Gold
                     f"code {entry['code']!r} is not in the codebook", row=number, column="gold"
                 )
             pairs.add((entry["code"], entry.get("polarity")))
-        found.append(GoldText(item.id, item.text, frozenset(pairs)))
+            quote = entry.get("evidence")
+            if quote is not None:
+                start = item.text.find(quote) if isinstance(quote, str) and quote else -1
+                if start < 0:
+                    raise ImportRowError(
+                        f"evidence {str(quote)[:60]!r} of code {entry['code']!r} is not a part "
+                        "of the text",
+                        row=number,
+                        column="gold",
+                    )
+                spans.append((start, start + len(quote), entry["code"], entry.get("polarity")))
+        found.append(GoldText(item.id, item.text, frozenset(pairs), tuple(spans)))
     ids = [g.id for g in found]
     if len(set(ids)) != len(ids):
         raise SpstoriesError(f"{path}: ids must be unique")

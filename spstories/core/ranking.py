@@ -18,9 +18,6 @@ import re
 from collections import defaultdict
 from threading import Lock
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
-
 from spstories.core.codebook import Code, Codebook
 from spstories.core.nlp.inflect import lemma
 from spstories.core.tagging import Tagger, build_tagger
@@ -32,6 +29,8 @@ SIMILARITY_WEIGHT = 0.5
 
 def _analyse(text: str) -> list[str]:
     """Lemmas without stop words, as unigrams and bigrams."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     words = [lemma(w) for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
@@ -51,6 +50,9 @@ class Ranker:
     """Ranks a codebook's leaf codes for passages; build once, call ``rank`` often."""
 
     def __init__(self, codebook: Codebook, tagger: Tagger | None = None) -> None:
+        # Imported here: tagging an outcomes codebook must not pay for scikit-learn.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.codebook = codebook
         self.tagger = tagger or build_tagger(codebook)
         self.leaves = [code.id for code in codebook.leaves()]
@@ -73,7 +75,8 @@ class Ranker:
 
     def rank(self, passage: str) -> list[tuple[str, float]]:
         """(leaf code, score in [0, 1]) for every leaf, best first."""
-        similarity = linear_kernel(self._vectorizer.transform([passage]), self._profiles)[0]
+        vector = self._vectorizer.transform([passage])
+        similarity = (vector @ self._profiles.T).toarray()[0]  # rows are unit length
         patterns = self._pattern_scores(passage)
         scored = [
             (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from threading import Lock
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -102,9 +102,8 @@ class RuleTagger(CodebookTagger):
         pipeline, through the tokenizer and one scan; see ``nlp.scanner``)."""
         scanner = self._fast()
         if scanner is None:
-            pairs = ((text, text) for text in texts)
-            for doc, text in self.nlp.pipe(pairs, batch_size=batch_size, as_tuples=True):
-                yield self.tags_of(doc, text)
+            for tags, _ in self.analyse_many(texts, batch_size):
+                yield tags
             return
         # Each step over a batch, not each text through all steps: the tokenizer's and the
         # matcher's tables then stay in the CPU's caches (timing the steps separately,
@@ -117,6 +116,24 @@ class RuleTagger(CodebookTagger):
             found = [evidence(doc) for doc in docs]
             del docs  # the tags need only the texts
             yield from map(tags, found, batch)
+
+    def analyse_many(
+        self, texts: Iterable[str], batch_size: int = 64
+    ) -> Iterator[tuple[list[Tag], list[PatternMatch]]]:
+        """Each text's tags and every codebook pattern found in it, judged or not, as
+        (start, end, code, role) in characters: what a learned model reads beside the
+        words."""
+        scanner = self._fast()
+        batches = iter(texts)
+        while batch := list(islice(batches, max(1, batch_size))):
+            if scanner is None:
+                docs = list(self.nlp.pipe(batch, batch_size=batch_size))
+                scanned = [(doc._.sp_matches or [], doc._.sp_evidence or []) for doc in docs]
+            else:
+                docs = [self.nlp.make_doc(text) for text in batch]
+                scanned = [scanner.scan(doc) for doc in docs]
+            for doc, text, (matches, evidence) in zip(docs, batch, scanned, strict=True):
+                yield self._tags(evidence, text), [_characters(doc, m) for m in matches]
 
     def _fast(self) -> Scanner | None:
         """The scanner when the pipeline is just the tokenizer and this package's two
@@ -188,6 +205,20 @@ class RuleTagger(CodebookTagger):
         if len(tags) > 1:
             tags.sort(key=_tag_order)
         return tags
+
+
+class PatternMatch(NamedTuple):
+    """A codebook pattern found in a text (character offsets), before polarity is read."""
+
+    start: int
+    end: int
+    code: str
+    role: str
+
+
+def _characters(doc: Doc, match: Any) -> PatternMatch:
+    last = doc[match.end - 1]
+    return PatternMatch(doc[match.start].idx, last.idx + len(last), match.code, match.role)
 
 
 def _tag_order(tag: Tag) -> tuple[float, int, str]:

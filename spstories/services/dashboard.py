@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from spstories.core.measures import Instrument, classify_change, load_instruments
 from spstories.core.statistics import PairedSummary, paired_summary
 from spstories.core.vocabulary import ReferralSource, ReferralStatus, Role
+from spstories.services.tagging import OUTCOMES_CODEBOOK
+from spstories.services.training import model_trust
 from spstories.storage import dashboard_queries as q
 from spstories.storage import dashboard_summaries as summaries
 from spstories.storage import dashboard_tags as t
@@ -127,6 +129,8 @@ class Dashboard:
     discordant: list[Discordant]
     groups: list[str] = field(default_factory=list)
     confirmed_only: bool = False
+    # Per code, the tagging model's precision/recall/F1 from its card (empty: rules tag).
+    trust: dict[str, dict] = field(default_factory=dict)
 
 
 def sum_groups(table: dict[str | None, dict[K, V]]) -> dict[K, V]:
@@ -245,6 +249,7 @@ def build(session: Session, user: User, filters: Filters) -> Dashboard:
         discordant=_discordant(session, cohort, code_map, filters, reported),
         groups=sorted({str(g) for g in coverage if g is not None}) if cohort.by else [],
         confirmed_only=filters.confirmed_only,
+        trust=model_trust(OUTCOMES_CODEBOOK),
     )
 
 

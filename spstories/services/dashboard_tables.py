@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from spstories.core.charts import Bar, StackedRow, bar_chart, stacked_share_chart
+from spstories.core.learning.training import LOW_CONFIDENCE_F1
 from spstories.core.statistics import PairedSummary
 from spstories.core.suppression import is_small, show_count, show_group, show_share
 from spstories.core.vocabulary import ReferralSource, ReferralStatus
@@ -117,6 +118,8 @@ def outcome_table(d: Dashboard, k: int) -> Table:
     for p in POLARITIES:
         cols += [f"{p.capitalize()}: clients", f"{p.capitalize()}: share", f"{p.capitalize()}: "
                  "human-confirmed", f"{p.capitalize()}: machine-only"]
+    if d.trust:
+        cols += ["Machine tags right", "Machine finds", "Count confidence"]
     table = Table("outcomes", "Outcomes in the stories (clients, not sentences)", cols)
     bars = []
     for code in STORY_CODES_ORDER:
@@ -130,11 +133,18 @@ def outcome_table(d: Dashboard, k: int) -> Table:
                 if row[col + offset] not in ("0", f"<{k}"):
                     table.links[(len(table.rows), col + offset)] = (
                         f"code={code}&polarity={p}&kind={kind}")
+        if d.trust:
+            row += trust_cells(d.trust.get(code))
         table.rows.append(row)
         n_up = totals.get((code, "improved"), (0, 0))[0]
         bars.append(Bar(row[0], 0 if is_small(n_up, k) else n_up, show_count(n_up, k)))
     table.chart = bar_chart("Clients whose stories show improvement, by outcome", bars)
     table.note = f"Shares are of the {show_count(narrative, k)} clients with any narrative."
+    if d.trust:
+        table.note += (" “Machine tags right” and “Machine finds” are the tagging model's "
+                       "precision and recall for the code on labelled real texts (its model "
+                       f"card); a code with F1 below {LOW_CONFIDENCE_F1} is a low-confidence "
+                       "count: read its machine-only figure with care.")
     if d.confirmed_only:
         table.note += (f" {CONFIRMED_NOTE} A client counts only with a tag a person made or "
                        "accepted, so none is machine-only.")
@@ -246,6 +256,20 @@ def breakdown_tables(d: Dashboard, k: int) -> list[Table]:
     if d.confirmed_only:
         outcomes.note = CONFIRMED_NOTE
     return [kpi, measures, outcomes]
+
+
+def in_ten(value: float) -> str:
+    """A proportion as "about N in 10", the way a manager reads it."""
+    return f"about {round(value * 10)} in 10"
+
+
+def trust_cells(trust: dict | None) -> list[str]:
+    """Precision, recall and a confidence word for one code's row."""
+    if not trust:
+        return ["not measured", "not measured", "unknown"]
+    low = bool(trust.get("low_confidence"))
+    return [in_ten(trust["precision"]), in_ten(trust["recall"]),
+            "low-confidence count" if low else "ok"]
 
 
 def all_tables(d: Dashboard, k: int) -> list[Table]:

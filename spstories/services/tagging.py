@@ -30,8 +30,8 @@ _taggers: dict[tuple[str, str, str], tuple[CodebookSpec, Tagger]] = {}
 
 def tagger_for(codebook: Codebook) -> tuple[CodebookSpec, Tagger]:
     """The codebook spec and tagger of a stored codebook version, built once per process
-    and model: the hybrid of rules and the newest trained model when there is one (see
-    ``services.training``), else the rules."""
+    and model: the newest trained model when there is one (see ``services.training``),
+    else the rules."""
     spec = spec_of(codebook)
     newest = newest_model(models_root(), spec.id)
     key = (codebook.key, codebook.version, newest.name if newest else "")

@@ -22,7 +22,7 @@ from spstories.core.embeddings import available as embeddings_available
 from spstories.core.embeddings import status as embedding_status
 from spstories.core.learning.artifacts import ModelError, models_dir, newest_model, read_manifest
 from spstories.core.learning.data import LabelledText, label_of
-from spstories.core.learning.tagger import ModelTagger, load_tagger
+from spstories.core.learning.tagger import ModelTagger, chosen_kind, load_tagger
 from spstories.core.learning.training import TrainingResult, train
 from spstories.core.learning.zeroshot import suggest_codes as zeroshot_suggestions
 from spstories.core.tagging import build_tagger
@@ -112,58 +112,71 @@ def train_task(session: Session, params: dict[str, Any], progress: Progress) -> 
         raise SpstoriesError("that codebook version no longer exists")
     user = session.get(User, params["user_id"]) if params.get("user_id") else None
     result = train_codebook(session, codebook, user=user, progress=progress)
-    figures = result.cv.reports["hybrid"].micro_pairs if result.cv else None
+    figures = result.cv.reports["model"].micro_pairs if result.cv else None
     return {
         "model": result.directory.name,
         "units": result.n_units,
-        "hybrid_micro_f1": round(figures.f1, 3) if figures else None,
+        "model_micro_f1": round(figures.f1, 3) if figures else None,
     }
 
 
-def model_tagger(spec: CodebookSpec, hybrid: bool = True) -> ModelTagger | None:
-    """The newest model's tagger for a codebook, or None when there is none (or it is
-    damaged: the app then keeps to the rules)."""
+def model_tagger(spec: CodebookSpec) -> ModelTagger | None:
+    """The newest model's tagger for a codebook, as the kind its training chose (model or
+    hybrid), or None when there is none (or it is damaged: the app then keeps to the
+    rules)."""
     root = models_root()
     directory = newest_model(root, spec.id)
     if directory is None:
         return None
     try:
+        hybrid = chosen_kind(read_manifest(directory)) == "hybrid"
         return load_tagger(spec, hybrid=hybrid, models_dir=root, model=directory)
     except ModelError:
         return None
+
+
+def _active_model(codebook_id: str) -> tuple[Path | None, dict[str, Any], str | None]:
+    """The newest model of a codebook that can tag here, its manifest, and why the rules
+    tag instead when it cannot."""
+    directory = newest_model(models_root(), codebook_id)
+    if directory is None:
+        return None, {}, None
+    manifest = read_manifest(directory)
+    backend = manifest.get("params", {}).get("embeddings", NONE)
+    if backend != NONE and not embeddings_available(backend):
+        return None, {}, (
+            f"The newest model, {directory.name}, needs {backend} sentence embeddings, "
+            "which are not installed here, so the rules alone tag."
+        )
+    return directory, manifest, None
 
 
 def model_status(spec: CodebookSpec) -> dict[str, Any]:
     """Which tagging mode is active for a codebook, and whether sentence embeddings are
     installed, for the pages to say so."""
     embeddings = embedding_status()
-    status: dict[str, Any] = {
-        "mode": "rules",
-        "model": None,
-        "features": None,
-        "trained_at": None,
-        "problem": None,
-        "embeddings": embeddings["mode"],
-        "embeddings_message": embeddings["message"],
-    }
-    directory = newest_model(models_root(), spec.id)
-    if directory is None:
-        return status
-    manifest = read_manifest(directory)
-    backend = manifest.get("params", {}).get("embeddings", NONE)
-    if backend != NONE and not embeddings_available(backend):
-        status["problem"] = (
-            f"The newest model, {directory.name}, needs {backend} sentence embeddings, "
-            "which are not installed here, so the rules alone tag."
-        )
-        return status
-    return status | {
-        "mode": "hybrid",
-        "model": directory.name,
+    directory, manifest, problem = _active_model(spec.id)
+    return {
+        "mode": chosen_kind(manifest) if directory else "rules",
+        "model": directory.name if directory else None,
         "features": manifest.get("features"),
         "trained_at": manifest.get("trained_at"),
+        "problem": problem,
+        "embeddings": embeddings["mode"],
+        "embeddings_message": embeddings["message"],
         "cv": manifest.get("cross_validation"),
+        "evaluation": manifest.get("evaluation"),
+        "trust": model_trust(spec.id, manifest),
     }
+
+
+def model_trust(codebook_id: str, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Per code, the active model's precision, recall and F1 from its card (empty when the
+    rules tag): what the counts of machine tags are worth."""
+    if manifest is None:
+        manifest = _active_model(codebook_id)[1]
+    trust = manifest.get("trust") or {}
+    return {str(code): dict(row) for code, row in trust.items() if isinstance(row, dict)}
 
 
 def suggest_codes(spec: CodebookSpec, passage: str, top: int = 3) -> dict[str, Any]:
@@ -181,14 +194,13 @@ def suggest_codes(spec: CodebookSpec, passage: str, top: int = 3) -> dict[str, A
 
 
 def uncertainty(tagger: ModelTagger, tag: Tag, code_key: str) -> float:
-    """1 when the model is split 50/50 on this tag's label for its evidence, 0 when sure."""
-    label = label_of(tagger.codebook.rollup(code_key), tag.polarity)
-    if label not in tagger.model.labels_:
-        return 1.0  # a label the model never saw: it knows nothing, so ask
-    rule = [(0, len(tag.evidence), label)] if tag.origin == "rule" else []
-    p = float(
-        tagger.model.predict_proba([tag.evidence], [rule])[0, tagger.model.labels_.index(label)]
-    )
+    """1 when the model is split 50/50 on this tag's code for its evidence, 0 when sure."""
+    code = tagger.codebook.rollup(code_key)
+    if code not in tagger.model.codes_:
+        return 1.0  # a code the model never saw: it knows nothing, so ask
+    rule = [(0, len(tag.evidence), label_of(code, tag.polarity))] if tag.origin == "rule" else []
+    proba = tagger.model.predict_proba([tag.evidence], [rule])
+    p = float(proba[0, tagger.model.codes_.index(code)])
     return 1.0 - abs(2.0 * p - 1.0)
 
 

@@ -34,7 +34,7 @@ def test_tag_jsonl_to_stdout(runner, tmp_path):
     )
     result = runner.invoke(tag, ["--codebook", "sp-outcomes", str(source)])
     assert result.exit_code == 0, result.output
-    records = lines(result.output)
+    records = lines(result.stdout)
     assert [r["id"] for r in records] == ["a", "7", "4"]
     first = records[0]
     assert (first["codebook"], first["codebook_version"]) == ("sp-outcomes", "1.0.0")
@@ -76,7 +76,7 @@ def test_tag_csv_with_columns_to_output_file(runner, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output == ""
+    assert result.stdout == ""
     records = lines(out.read_text())
     assert [r["id"] for r in records] == ["r1", "r2"]
     assert records[0]["tags"][0]["code"] == "connection"
@@ -113,7 +113,7 @@ def test_tag_with_single_label_codebook_adds_the_ranking(runner, tmp_path):
     )
     result = runner.invoke(tag, ["--codebook", "sp-data-practice", str(source)])
     assert result.exit_code == 0, result.output
-    (record,) = lines(result.output)
+    (record,) = lines(result.stdout)
     assert record["ranking"][0]["code"] == "quant.data_types"
     assert len(record["ranking"]) == 7
     assert all(t["polarity"] is None for t in record["tags"])
@@ -130,7 +130,7 @@ def test_tag_accepts_a_codebook_file(runner, tmp_path):
     source.write_text("I started dog walking for a neighbour.")
     result = runner.invoke(tag, ["--codebook", str(book), str(source)])
     assert result.exit_code == 0, result.output
-    (record,) = lines(result.output)
+    (record,) = lines(result.stdout)
     assert record["codebook"] == "mine" and record["tags"][0]["code"] == "pets"
 
 
@@ -174,7 +174,7 @@ def test_evaluate_prints_the_figures(runner):
 def test_evaluate_json(runner):
     result = runner.invoke(evaluate, ["--codebook", "sp-outcomes", "--gold", str(DEV), "--json"])
     assert result.exit_code == 0
-    figures = json.loads(result.output)
+    figures = json.loads(result.stdout)
     assert figures["texts"] == 78 and figures["micro_pairs"]["f1"] >= 0.7
     assert set(figures["codes"]) >= {"loneliness", "learning"}
 
@@ -203,7 +203,7 @@ def test_evaluate_single_label_reports_top1_accuracy(runner, tmp_path):
         evaluate, ["--codebook", "sp-data-practice", "--gold", str(gold), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["top1_subtheme_accuracy"] == 1.0
+    assert json.loads(result.stdout)["top1_subtheme_accuracy"] == 1.0
 
 
 def test_evaluate_rejects_unknown_gold_codes(runner, tmp_path):

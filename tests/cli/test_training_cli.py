@@ -78,3 +78,27 @@ def test_evaluate_warns_when_the_model_was_trained_on_the_gold_texts(
     fair = runner.invoke(cli, ["evaluate", "--codebook", "sp-outcomes", "--gold", str(unseen),
                                "--tagger", "hybrid"])
     assert fair.exit_code == 0 and "training data" not in fair.stderr
+
+
+def test_tag_uses_the_shipped_model_by_default_and_says_when_rules_stand_in(
+    tmp_path, monkeypatch, shipped_models
+):
+    stories = tmp_path / "in.jsonl"
+    stories.write_text('{"id": "a", "text": "I no longer feel lonely since the walking group."}\n')
+    runner = CliRunner()
+    shipped = runner.invoke(cli, ["tag", "--codebook", "sp-outcomes", str(stories)])
+    assert shipped.exit_code == 0, shipped.output
+    tags = json.loads(shipped.stdout)["tags"]
+    assert tags and "model" in {t["source"] for t in tags}
+    monkeypatch.setenv("SPSTORIES_MODELS_DIR", str(tmp_path / "empty"))
+    rules = runner.invoke(cli, ["tag", "--codebook", "sp-outcomes", str(stories)])
+    assert rules.exit_code == 0
+    assert "tagging with the rules" in rules.stderr
+    assert {t["source"] for t in json.loads(rules.stdout)["tags"]} == {"rule"}
+
+
+def test_train_refuses_to_evaluate_on_its_training_texts(tmp_path):
+    result = CliRunner().invoke(cli, ["train", "--codebook", "sp-outcomes", "--no-reviews",
+                                      "--labelled", str(DEV), "--evaluate", str(DEV),
+                                      "--models-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "must never be trained on" in result.output

@@ -80,12 +80,12 @@ def test_embedding_features_widen_the_model_and_survive_a_round_trip(
     outcomes, hashed_backend, tmp_path
 ):
     prototypes = code_prototypes(outcomes, NAME)
-    plain = CodebookClassifier(max_features=2000).fit(X, Y, groups=GROUPS)
-    model = CodebookClassifier(max_features=2000, embeddings=NAME).fit(
+    plain = CodebookClassifier().fit(X, Y, groups=GROUPS)
+    model = CodebookClassifier(embeddings=NAME).fit(
         X, Y, groups=GROUPS, prototypes=prototypes
     )
     extra = 512 + len(prototypes.codes)
-    assert model.coef_.shape[1] == plain.coef_.shape[1] + extra
+    assert model.sentence_coef_.shape[1] == plain.sentence_coef_.shape[1] + extra
     assert not np.allclose(model.predict_proba(X), plain.predict_proba(X))
     directory = save_model(model, tmp_path / "m-1-x", {"codebook": "toy", "trained_at": "t"})
     loaded, manifest = load_model(directory, tmp_path)

@@ -66,7 +66,7 @@ def test_training_with_minilm_features_and_the_mode_shown(outcomes, tagger, tmp_
     ]
     units = [LabelledText(t, frozenset(y), f"t{i}") for i, (t, y) in enumerate(texts)]
     result = train(outcomes, units, tagger, tmp_path, folds=2, embeddings=embeddings.MINILM)
-    assert result.model.coef_.shape[1] > 384
+    assert result.model.sentence_coef_.shape[1] > 384
     hybrid = load_tagger(outcomes, hybrid=True, models_dir=tmp_path)
     found = {(t.code, t.polarity.value) for t in hybrid.tag("I feel less lonely now.")}
     assert ("loneliness", "improved") in found

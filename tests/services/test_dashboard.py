@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
+from spstories.core.learning.artifacts import newest_model
 from spstories.core.measures import pair_baseline_follow_up
 from spstories.services import dashboard as service
 from spstories.services.dashboard_tables import all_tables, coverage_warning
@@ -146,3 +148,26 @@ def test_confirmed_tags_only_restricts_outcomes_joint_display_and_discordance(db
                               service.Filters(confirmed_only=True, by="gender"))
     assert by_gender.outcomes == {"female": {("engagement", "improved"): (1, 1)},
                                   "male": {("loneliness", "worsened"): (1, 1)}}
+
+
+def test_outcome_counts_carry_the_shipped_models_figures(db, users, data, shipped_models):
+    figures = service.build(db, users["manager"], service.Filters())
+    manifest = json.loads(
+        (newest_model(shipped_models, "sp-outcomes") / "manifest.json").read_text()
+    )
+    assert figures.trust == manifest["trust"]
+    table = {t.slug: t for t in all_tables(figures, 1)}["outcomes"]
+    assert table.columns[-3:] == ["Machine tags right", "Machine finds", "Count confidence"]
+    rows = {r[0]: r for r in table.rows}
+    for code, trust in manifest["trust"].items():
+        row = rows[code.replace("_", " ").capitalize()]
+        assert row[-3] == f"about {round(trust['precision'] * 10)} in 10"
+        assert row[-1] == ("low-confidence count" if trust["f1"] < 0.6 else "ok")
+    assert "low-confidence count" in table.note
+
+
+def test_without_a_model_outcome_counts_have_no_trust_columns(db, users, data):
+    figures = service.build(db, users["manager"], service.Filters())
+    assert figures.trust == {}
+    table = {t.slug: t for t in all_tables(figures, 1)}["outcomes"]
+    assert "Machine tags right" not in table.columns

@@ -28,7 +28,7 @@ def test_a_model_needing_missing_embeddings_falls_back_to_rules(
     units = [LabelledText(t, frozenset(y), f"t{i}") for i, (t, y) in enumerate(TEXTS)]
     result = train(spec, units, build_tagger(spec), tmp_path, folds=2, embeddings=NAME)
     status = model_status(spec)
-    assert status["mode"] == "hybrid" and status["model"] == result.directory.name
+    assert status["mode"] == "model" and status["model"] == result.directory.name
     assert status["embeddings"] == NAME and NAME in status["features"]
     assert model_tagger(spec) is not None
 

@@ -1,9 +1,9 @@
 """Saving and loading a fitted ``CodebookClassifier`` without pickle.
 
-A model directory holds ``manifest.json`` (format, codebook, parameters, labels and the
-SHA-256 of every other file), ``vocabulary.json`` (the n-gram vocabularies) and
-``weights.npz`` (IDF, coefficients, intercepts, thresholds and, for a model that uses
-sentence embeddings, the embedded code descriptions), read with
+A model directory holds ``manifest.json`` (format, codebook, parameters, codes and the
+SHA-256 of every other file), ``vocabulary.json`` (the terms, in column order) and
+``weights.npz`` (IDF, the sentence, text and polarity weights, thresholds and, for a model
+that uses sentence embeddings, the embedded code descriptions), read with
 ``allow_pickle=False``. Loading refuses a directory outside the models root, a file whose
 hash differs from the manifest, and anything with unexpected shapes: nothing in a model
 directory is ever executed, and a damaged one is reported instead of half-used.
@@ -22,13 +22,13 @@ import numpy as np
 
 from spstories.core.embeddings import NONE
 from spstories.core.embeddings import available as embeddings_available
-from spstories.core.learning.classifier import CodebookClassifier
-from spstories.core.learning.features import NgramSpace
+from spstories.core.learning.classifier import POLARITIES, CodebookClassifier, rule_columns
+from spstories.core.learning.features import Vocabulary
 from spstories.core.learning.zeroshot import CodePrototypes
 from spstories.errors import SpstoriesError
 from spstories.paths import MODELS_DIR
 
-FORMAT = "spstories-codebook-classifier/1"
+FORMAT = "spstories-codebook-classifier/2"
 FILES = ("vocabulary.json", "weights.npz")
 
 
@@ -51,18 +51,24 @@ def model_dir_name(codebook_id: str, version: str, when: datetime | None = None)
     return f"{codebook_id}-{version}-{stamp}"
 
 
+WEIGHTS = (
+    "sentence_coef_",
+    "sentence_intercept_",
+    "text_coef_",
+    "text_intercept_",
+    "polarity_coef_",
+    "polarity_intercept_",
+    "thresholds_",
+)
+
+
 def save_model(model: CodebookClassifier, directory: Path, metadata: dict[str, Any]) -> Path:
     """Write ``model`` into a new ``directory`` with ``metadata`` in the manifest."""
     directory.mkdir(parents=True, exist_ok=False)
-    vocab = {space.analyzer: space.vocabulary for space in model.spaces_}
-    (directory / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False))
-    arrays = {f"idf_{space.analyzer}": space.idf for space in model.spaces_}
-    arrays |= {
-        "coef": model.coef_,
-        "intercept": model.intercept_,
-        "thresholds": model.thresholds_,
-        "hybrid_thresholds": model.hybrid_thresholds_,
-    }
+    terms = sorted(model.vocabulary_.index, key=model.vocabulary_.index.__getitem__)
+    (directory / "vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False))
+    arrays = {name.rstrip("_"): getattr(model, name) for name in WEIGHTS}
+    arrays["idf"] = model.vocabulary_.idf
     if model.prototypes_ is not None:
         arrays |= {
             "prototype_vectors": model.prototypes_.vectors,
@@ -70,16 +76,13 @@ def save_model(model: CodebookClassifier, directory: Path, metadata: dict[str, A
         }
     with (directory / "weights.npz").open("wb") as f:
         np.savez_compressed(f, **arrays)
-    params = {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()}
     manifest = {
         "format": FORMAT,
         **metadata,
-        "params": params,
-        "labels": model.labels_,
+        "params": model.get_params(),
+        "codes": model.codes_,
+        "polar": model.polar_,
         "prototype_codes": list(model.prototypes_.codes) if model.prototypes_ else None,
-        "spaces": [
-            {"analyzer": s.analyzer, "ngram_range": list(s.ngram_range)} for s in model.spaces_
-        ],
         "sha256": {name: _sha256(directory / name) for name in FILES},
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -110,7 +113,7 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
     vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
     with np.load(directory / "weights.npz", allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
+    params = dict(manifest["params"])
     backend = params.get("embeddings", NONE)
     if backend != NONE and not embeddings_available(backend):
         raise ModelError(
@@ -120,19 +123,15 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
         )
     try:
         model = CodebookClassifier(**params)
-        model.labels_ = [str(label) for label in manifest["labels"]]
-        model.spaces_ = [
-            NgramSpace(
-                s["analyzer"],
-                tuple(s["ngram_range"]),
-                vocab[s["analyzer"]],
-                arrays[f"idf_{s['analyzer']}"].astype(np.float64),
-            )
-            for s in manifest["spaces"]
-        ]
-        model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
-        model.thresholds_ = arrays["thresholds"]
-        model.hybrid_thresholds_ = arrays["hybrid_thresholds"]
+        model.codes_ = [str(code) for code in manifest["codes"]]
+        model.polar_ = bool(manifest["polar"])
+        model.columns_ = rule_columns(model.codes_, model.polar_)
+        terms = [str(term) for term in vocab]
+        model.vocabulary_ = Vocabulary(
+            {term: j for j, term in enumerate(terms)}, arrays["idf"].astype(np.float64)
+        )
+        for name in WEIGHTS:
+            setattr(model, name, arrays[name.rstrip("_")].astype(np.float64))
         model.prototypes_ = (
             CodePrototypes(
                 tuple(manifest["prototype_codes"]),
@@ -142,21 +141,25 @@ def load_model(directory: Path, root: Path) -> tuple[CodebookClassifier, dict[st
             if backend != NONE
             else None
         )
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{directory.name}: incomplete model ({exc})") from exc
-    n_labels = len(model.labels_)
-    n_features = (
-        sum(len(s.vocabulary) for s in model.spaces_)
-        + n_labels
-        + len({lab.partition("|")[0] for lab in model.labels_})
-    )
+    k = len(model.codes_)
+    width = len(model.vocabulary_) + len(model.columns_)
     if model.prototypes_ is not None:
-        n_features += model.prototypes_.vectors.shape[1] + len(model.prototypes_.codes)
-    if model.coef_.shape != (n_labels, n_features) or any(
-        a.shape != (n_labels,)
-        for a in (model.intercept_, model.thresholds_, model.hybrid_thresholds_)
+        width += model.prototypes_.vectors.shape[1] + len(model.prototypes_.codes)
+    expected = {
+        "sentence_coef_": (k, width),
+        "text_coef_": (k, width),
+        "polarity_coef_": (len(POLARITIES), width + k + len(POLARITIES)),
+        "polarity_intercept_": (len(POLARITIES),),
+        "sentence_intercept_": (k,),
+        "text_intercept_": (k,),
+        "thresholds_": (k,),
+    }
+    if len(model.vocabulary_.idf) != len(model.vocabulary_) or any(
+        getattr(model, name).shape != shape for name, shape in expected.items()
     ):
-        raise ModelError(f"{directory.name}: weights do not fit the vocabulary and labels")
+        raise ModelError(f"{directory.name}: weights do not fit the vocabulary and codes")
     return model, manifest
 
 

@@ -12,12 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sklearn.model_selection import GroupKFold
-
 from spstories.core.codebook import Codebook
 from spstories.core.evaluation import EvaluationReport, evaluate
 from spstories.core.learning.classifier import CodebookClassifier
-from spstories.core.learning.data import LabelledText, pair_of, rule_spans
+from spstories.core.learning.data import LabelledText, pair_of, rule_findings
 from spstories.core.learning.zeroshot import CodePrototypes
 from spstories.core.tagging import Tagger
 
@@ -32,11 +30,12 @@ class CrossValidation:
 
 
 def with_rules(units: Sequence[LabelledText], rules: Tagger, codebook: Codebook) -> list:
-    """The units with the rule tagger's spans attached (rules are not trained, so this
-    is done once, outside the folds)."""
-    found = rules.tag_many([u.text for u in units])
+    """The units with the rule tagger's tags and pattern matches attached (rules are not
+    trained, so this is done once, outside the folds)."""
+    found = rule_findings(rules, [u.text for u in units], codebook)
     return [
-        replace(u, rules=rule_spans(tags, codebook)) for u, tags in zip(units, found, strict=True)
+        replace(u, rules=tags, matches=matches)
+        for u, (tags, matches) in zip(units, found, strict=True)
     ]
 
 
@@ -48,6 +47,8 @@ def fit_units(
         [u.text for u in units],
         [u.labels for u in units],
         rules=[u.rules for u in units],
+        matches=[u.matches for u in units],
+        evidence=[u.evidence for u in units],
         groups=[u.group for u in units],
         prototypes=prototypes,
     )
@@ -65,7 +66,9 @@ def cross_validate(
 ) -> CrossValidation:
     """Scores of the four kinds on ``texts`` (units with rules attached): the majority
     baseline (every text gets the training folds' most frequent label), the rules, the
-    model alone and the hybrid."""
+    model, and the hybrid (the model's tags and the rules' together)."""
+    from sklearn.model_selection import GroupKFold  # training only: tagging never imports it
+
     groups = [u.group for u in texts]
     n_groups = len(set(groups))
     if n_groups < 2:
@@ -79,16 +82,16 @@ def cross_validate(
         counts = Counter(label for u in training for label in u.labels)
         majority = {counts.most_common(1)[0][0]} if counts else set()
         model = fit_units(training, prototypes, random_state=random_state, **params)
-        alone = model.predict([u.text for u in held], [u.rules for u in held])
-        both = model.predict([u.text for u in held], [u.rules for u in held], hybrid=True)
-        for unit, a, b in zip(held, alone, both, strict=True):
+        alone = model.predict(
+            [u.text for u in held], [u.rules for u in held], [u.matches for u in held]
+        )
+        for unit, found in zip(held, alone, strict=True):
             key = unit.group
+            by_rules = {pair_of(label) for *_, label in unit.rules}
             predicted["baseline"].setdefault(key, set()).update(map(pair_of, majority))
-            predicted["rules"].setdefault(key, set()).update(
-                pair_of(label) for *_, label in unit.rules
-            )
-            predicted["model"].setdefault(key, set()).update(map(pair_of, a))
-            predicted["hybrid"].setdefault(key, set()).update(map(pair_of, b))
+            predicted["rules"].setdefault(key, set()).update(by_rules)
+            predicted["model"].setdefault(key, set()).update(map(pair_of, found))
+            predicted["hybrid"].setdefault(key, set()).update(set(map(pair_of, found)) | by_rules)
         if progress is not None:
             progress(done, folds)
     gold: dict[str, set] = {}
@@ -105,8 +108,13 @@ def label_counts(units: Sequence[LabelledText]) -> dict[str, int]:
 
 def summary(cv: CrossValidation) -> dict[str, dict[str, float]]:
     """Micro and macro P/R/F1 over (code, polarity) pairs per kind, for JSON and tables."""
+    return summary_of(cv.reports)
+
+
+def summary_of(reports: dict[str, EvaluationReport]) -> dict[str, dict[str, float]]:
+    """``summary`` of any reports by kind."""
     out = {}
-    for kind, report in cv.reports.items():
+    for kind, report in reports.items():
         row = {}
         for name in ("micro_pairs", "macro_pairs", "micro_codes", "macro_codes"):
             avg = getattr(report, name)
@@ -118,10 +126,10 @@ def summary(cv: CrossValidation) -> dict[str, dict[str, float]]:
     return out
 
 
-def format_cv(cv: CrossValidation) -> str:
+def format_reports(reports: dict[str, EvaluationReport]) -> str:
     """A plain-text table of micro P/R/F1 and macro F1 per kind."""
     lines = [f"{'tagger':<10} {'micro P':>8} {'micro R':>8} {'micro F1':>9} {'macro F1':>9}"]
-    for kind, report in cv.reports.items():
+    for kind, report in reports.items():
         mi, ma = report.micro_pairs, report.macro_pairs
         lines.append(f"{kind:<10} {mi.precision:8.3f} {mi.recall:8.3f} {mi.f1:9.3f} {ma.f1:9.3f}")
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from spstories.core.codebook import Codebook
 from spstories.core.io import read_gold
+from spstories.core.tagging import Tagger
 from spstories.core.tags import Tag
 
 RuleSpan = tuple[int, int, str]
@@ -32,18 +33,47 @@ def pair_of(label: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class LabelledText:
-    """One training unit; ``group`` keeps units of the same source text in one CV fold."""
+    """One training unit; ``group`` keeps units of the same source text in one CV fold.
+
+    ``evidence`` holds (start, end, label) spans that support its labels, where known;
+    ``rules`` and ``matches`` what the rule tagger found in it: its tags as (start, end,
+    "code|polarity") and every pattern match as (start, end, "code|role")."""
 
     text: str
     labels: frozenset[str]
     group: str
     source: str = "labelled"
+    evidence: tuple[RuleSpan, ...] = ()
     rules: tuple[RuleSpan, ...] = field(default=(), compare=False)
+    matches: tuple[RuleSpan, ...] = field(default=(), compare=False)
 
 
 def rule_spans(tags: Iterable[Tag], codebook: Codebook) -> tuple[RuleSpan, ...]:
     """Rule tags as (start, end, label), codes rolled up to the top level."""
     return tuple((t.start, t.end, label_of(codebook.rollup(t.code), t.polarity)) for t in tags)
+
+
+def rule_findings(
+    rules: Tagger,
+    texts: Sequence[str],
+    codebook: Codebook,
+    analysed: Sequence[tuple[list[Tag], list]] | None = None,
+) -> list[tuple[tuple[RuleSpan, ...], tuple[RuleSpan, ...]]]:
+    """What the rules find in each text: its tags as (start, end, "code|polarity") and its
+    pattern matches as (start, end, "code|role"), codes rolled up to the top level.
+    ``analysed`` is the output of ``rules.analyse_many(texts)`` when the caller has it."""
+    if analysed is None:
+        analyse_many = getattr(rules, "analyse_many", None)
+        if analyse_many is None:  # another kind of tagger: its tags, no pattern matches
+            return [(rule_spans(tags, codebook), ()) for tags in rules.tag_many(texts)]
+        analysed = list(analyse_many(texts))
+    return [
+        (
+            rule_spans(tags, codebook),
+            tuple((m.start, m.end, f"{codebook.rollup(m.code)}|{m.role}") for m in matches),
+        )
+        for tags, matches in analysed
+    ]
 
 
 def codebook_examples(codebook: Codebook) -> list[LabelledText]:
@@ -62,21 +92,38 @@ def codebook_examples(codebook: Codebook) -> list[LabelledText]:
 
 
 def read_labelled(path: str | Path, codebook: Codebook) -> list[LabelledText]:
-    """A file in the ``dev-quotes.jsonl`` format; codes must be in the codebook."""
+    """A file in the ``dev-quotes.jsonl`` format (``train-silver.jsonl`` adds each tag's
+    evidence); codes must be in the codebook."""
     gold = read_gold(path, codes=[c.id for c in codebook.codes])
     return [
         LabelledText(
             g.text,
             frozenset(label_of(codebook.rollup(c), p) for c, p in g.pairs),
             f"text:{g.id}",
+            evidence=tuple((s, e, label_of(codebook.rollup(c), p)) for s, e, c, p in g.evidence),
         )
         for g in gold
     ]
 
 
+def licences_of(path: str | Path) -> list[str]:
+    """The ``licence`` values of a labelled JSONL file (rows without one are skipped)."""
+    found = []
+    with Path(path).open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                record = json.loads(line)
+                if isinstance(record, dict) and isinstance(record.get("licence"), str):
+                    found.append(record["licence"])
+    return sorted(set(found))
+
+
 def data_hash(units: Sequence[LabelledText]) -> str:
     """SHA-256 of the training data in a canonical form (order-independent)."""
-    rows = sorted(json.dumps([u.text, sorted(u.labels)], ensure_ascii=False) for u in units)
+    rows = sorted(
+        json.dumps([u.text, sorted(u.labels), sorted(u.evidence)], ensure_ascii=False)
+        for u in units
+    )
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 

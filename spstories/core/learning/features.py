@@ -1,101 +1,103 @@
-"""Sentence features: TF-IDF over word and character n-grams, plus what the rules found.
+"""Sentence and text features: TF-IDF over words and word pairs, plus what the rules found.
 
-The vectoriser state is kept as plain data (a vocabulary dict and an IDF array per
-analyser) so a fitted model serialises to JSON and ``.npz`` and is rebuilt exactly, with
-no pickled scikit-learn objects anywhere.
+Written with NumPy and SciPy alone, so that tagging never imports scikit-learn (whose
+import costs more than tagging a few thousand comments): the same code builds the
+features when a model is trained and when it tags. The fitted state is plain data (a
+vocabulary dict and an IDF array), so a model serialises to JSON and ``.npz`` and is
+rebuilt exactly, with no pickled objects anywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
+
+# Words of two or more letters or digits (scikit-learn's default token pattern).
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def terms(text: str) -> list[str]:
+    """The words of ``text`` (lower case) and each pair of neighbouring words."""
+    words = _TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
 
 
 @dataclass(frozen=True)
-class NgramSpace:
-    """One analyser's fitted vocabulary and inverse document frequencies."""
+class Vocabulary:
+    """Terms with their column and inverse document frequency."""
 
-    analyzer: str
-    ngram_range: tuple[int, int]
-    vocabulary: dict[str, int]
+    index: dict[str, int]
     idf: np.ndarray
 
-    def _counter(self) -> CountVectorizer:
-        return CountVectorizer(
-            analyzer=self.analyzer,
-            ngram_range=self.ngram_range,
-            lowercase=True,
-            vocabulary=self.vocabulary,
-            dtype=np.float64,
-        )
+    @classmethod
+    def fit(
+        cls, texts: Iterable[str], *, min_df: int = 2, max_terms: int | None = None
+    ) -> Vocabulary:
+        """Terms found in at least ``min_df`` texts (the ``max_terms`` most frequent), with
+        smoothed IDF, ``log((1 + n) / (1 + df)) + 1``."""
+        df: Counter[str] = Counter()
+        n = 0
+        for text in texts:
+            df.update(set(terms(text)))
+            n += 1
+        kept = sorted((t for t, c in df.items() if c >= min_df), key=lambda t: (-df[t], t))
+        kept = sorted(kept[:max_terms] if max_terms else kept)
+        idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in kept], dtype=np.float64)
+        return cls({t: i for i, t in enumerate(kept)}, idf)
+
+    def __len__(self) -> int:
+        return len(self.index)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self._counter().transform(texts)
-        counts.data = 1.0 + np.log(counts.data)  # sublinear tf: repetition adds little
-        return normalize(counts @ sp.diags(self.idf), norm="l2", copy=False)
+        """Rows of sublinear TF-IDF (``1 + log tf`` times IDF), each of unit length."""
+        index = self.index
+        indptr = [0]
+        indices: list[int] = []
+        counts: list[int] = []
+        for text in texts:
+            row = Counter(j for j in map(index.get, terms(text)) if j is not None)
+            indices.extend(row)
+            counts.extend(row.values())
+            indptr.append(len(indices))
+        cols = np.asarray(indices, dtype=np.int32)
+        data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[cols]
+        matrix = sp.csr_matrix(
+            (data, cols, np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index))
+        )
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
 
 
-def fit_space(
-    texts: Sequence[str],
-    analyzer: str,
-    ngram_range: tuple[int, int],
-    *,
-    max_features: int | None,
-    min_df: int,
-) -> NgramSpace:
-    """Vocabulary (the ``max_features`` most frequent n-grams) and smoothed IDF."""
-    # min_df above the number of texts would leave no vocabulary on a tiny training set.
-    counter = CountVectorizer(
-        analyzer=analyzer,
-        ngram_range=ngram_range,
-        lowercase=True,
-        min_df=min(min_df, max(1, len(texts) // 2)),
-        max_features=max_features,
-        dtype=np.float64,
-    )
-    counts = counter.fit_transform(texts)
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
-    vocabulary = {term: int(i) for term, i in counter.vocabulary_.items()}
-    return NgramSpace(analyzer, ngram_range, vocabulary, idf.astype(np.float64))
+def indicator_columns(codes: Sequence[str], polarities: Sequence[str], roles: Sequence[str]):
+    """Names of the rule columns: per code, that the rules tagged it ("R:code"), with which
+    polarity ("R:code|polarity"), that one of its patterns matched at all ("C:code") and in
+    which role ("C:code|role"). Polarity is often read wrong where the code is right, and
+    a pattern match without a change cue is still a hint of the topic."""
+    names = []
+    for code in codes:
+        names.append(f"R:{code}")
+        names += [f"R:{code}|{p}" for p in polarities]
+        names.append(f"C:{code}")
+        names += [f"C:{code}|{r}" for r in roles]
+    return names
 
 
-def rule_matrix(
-    rule_labels: Sequence[frozenset[str]], labels: Sequence[str], weight: float
+def indicators(
+    found: Sequence[Iterable[str]], columns: dict[str, int], weight: float
 ) -> sp.csr_matrix:
-    """Indicator columns: one per label the rules asserted, one per code they found
-    with any polarity (rules often get the code right and the polarity wrong)."""
-    codes = sorted({label.partition("|")[0] for label in labels})
-    index = {label: i for i, label in enumerate(labels)}
-    code_index = {code: len(labels) + i for i, code in enumerate(codes)}
-    rows, cols = [], []
-    for row, found in enumerate(rule_labels):
-        columns = {index[lab] for lab in found if lab in index}
-        columns |= {
-            code_index[c] for c in (lab.partition("|")[0] for lab in found) if c in code_index
-        }
-        rows.extend([row] * len(columns))
-        cols.extend(sorted(columns))
+    """One row per unit: ``weight`` in the column of every name found there."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, names in enumerate(found):
+        for j in sorted({columns[n] for n in names if n in columns}):
+            rows.append(i)
+            cols.append(j)
     data = np.full(len(rows), weight, dtype=np.float64)
-    return sp.csr_matrix((data, (rows, cols)), shape=(len(rule_labels), len(labels) + len(codes)))
-
-
-def combine(
-    spaces: Sequence[NgramSpace],
-    texts: Sequence[str],
-    rule_labels: Sequence[frozenset[str]],
-    labels: Sequence[str],
-    rule_weight: float,
-    extra: sp.csr_matrix | np.ndarray | None = None,
-) -> sp.csr_matrix:
-    """The full feature matrix for ``texts``."""
-    blocks = [space.transform(texts) for space in spaces]
-    blocks.append(rule_matrix(rule_labels, labels, rule_weight))
-    if extra is not None:
-        blocks.append(sp.csr_matrix(extra))
-    return sp.hstack(blocks, format="csr")
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(found), len(columns)))

@@ -1,32 +1,33 @@
-"""Taggers backed by a trained model: ``model`` (the classifier alone) and ``hybrid``
-(rules for precision, the model for recall).
+"""Taggers backed by a trained model: ``model`` (the classifier, the default wherever a
+model is shipped or trained) and ``hybrid`` (the model's tags plus every rule tag).
 
-The hybrid keeps every rule tag and adds a model tag for a sentence when the model's
-probability for a (code, polarity) label reaches that label's hybrid threshold, chosen on
-inner cross-validation to improve F1 over the rules alone (labels where it never did are
-left to the rules). Both kinds load the newest model of the codebook from the models
-directory; without one they refuse with a message saying how to train one.
+The rules run first in both: their tags and pattern matches are features of the model.
+Each model tag carries the sentence the model found the code in (its evidence) and the
+polarity model's reading there. Both kinds load the newest model of the codebook from the
+models directory; without one they refuse with a message saying how to train one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
-import numpy as np
-
 from spstories.core.codebook import Codebook
-from spstories.core.learning.artifacts import ModelError, load_model, newest_model
+from spstories.core.learning.artifacts import ModelError, load_model, newest_model, read_manifest
 from spstories.core.learning.artifacts import models_dir as default_models_dir
 from spstories.core.learning.classifier import CodebookClassifier
-from spstories.core.learning.data import pair_of, rule_spans
+from spstories.core.learning.data import rule_findings
 from spstories.core.tagging import (
     DEFAULT_MIN_SCORE,
     CodebookTagger,
     RuleTagger,
+    build_tagger,
     register_tagger,
 )
 from spstories.core.tags import Polarity, Tag
+
+BATCH = 256
 
 
 class ModelTagger(CodebookTagger):
@@ -51,44 +52,41 @@ class ModelTagger(CodebookTagger):
         self.kind = "hybrid" if hybrid else "model"
         self.model_name = model_name
         self.training_texts = training_texts  # fingerprints, to warn when scored on them
+        self._known = {code.id for code in codebook.codes}
 
     def tag(self, text: str) -> list[Tag]:
-        return self.combine(text, self.rules.tag(text))
+        return next(self.tag_many([text]))
 
     def tag_many(self, texts: Iterable[str]) -> Iterator[list[Tag]]:
-        texts = list(texts)
-        for text, rule_tags in zip(texts, self.rules.tag_many(texts), strict=True):
-            yield self.combine(text, rule_tags)
+        stream = iter(texts)
+        while batch := list(islice(stream, BATCH)):
+            found = list(self.rules.analyse_many(batch))
+            spans = rule_findings(self.rules, batch, self.codebook, found)
+            decisions = self.model.decide(batch, [r for r, _ in spans], [m for _, m in spans])
+            for text, (rule_tags, _), decided in zip(batch, found, decisions, strict=True):
+                yield self._tags(text, rule_tags, decided)
 
-    def combine(self, text: str, rule_tags: list[Tag]) -> list[Tag]:
-        """Model tags for ``text`` given its rule tags; with the rule tags when hybrid."""
-        spans, proba = self.model.sentence_proba(text, rule_spans(rule_tags, self.codebook))
-        limits = self.model.hybrid_thresholds_ if self.hybrid else self.model.thresholds_
-        kept = list(rule_tags) if self.hybrid else []
-        covered = {(t.start, t.end, self.codebook.rollup(t.code), t.polarity) for t in kept}
-        for i, j in zip(*np.nonzero(proba >= limits), strict=True):
-            code, polarity = pair_of(self.model.labels_[j])
-            if code not in {c.id for c in self.codebook.codes}:
-                continue  # a label of an older codebook version
-            start, end = spans[i]
-            pol = Polarity(polarity) if polarity else None
-            if any(s < end and start < e and c == code and p == pol for s, e, c, p in covered):
-                continue
-            kept.append(
-                Tag(
-                    code,
-                    pol,
-                    start,
-                    end,
-                    text[start:end],
-                    round(float(proba[i, j]), 3),
-                    self.source,
-                    self.codebook.id,
-                    self.codebook.version,
-                )
+    def _tags(self, text: str, rule_tags: list[Tag], decided: list) -> list[Tag]:
+        tags = [
+            Tag(
+                d.code,
+                Polarity(d.polarity) if d.polarity else None,
+                d.start,
+                d.end,
+                text[d.start : d.end],
+                d.score,
+                self.source,
+                self.codebook.id,
+                self.codebook.version,
             )
-        kept.sort(key=lambda t: (-t.score, t.start, t.code))
-        return kept
+            for d in decided
+            if d.code in self._known  # a code of an older codebook version is dropped
+        ]
+        if self.hybrid:
+            seen = {(t.code, t.polarity) for t in tags}
+            tags += [t for t in rule_tags if (self.codebook.rollup(t.code), t.polarity) not in seen]
+        tags.sort(key=lambda t: (-t.score, t.start, t.code))
+        return tags
 
 
 def load_tagger(
@@ -134,3 +132,30 @@ def _factory(hybrid: bool):  # type: ignore[no-untyped-def]
 
 register_tagger("model", _factory(False))
 register_tagger("hybrid", _factory(True))
+
+
+def default_tagger(
+    codebook: Codebook, *, models_dir: str | Path | None = None, **options: object
+) -> tuple[CodebookTagger, str | None]:
+    """The tagger to use when none is asked for: the codebook's newest model, as the kind
+    its training chose (model or hybrid), else the rules, with the reason they stand in
+    (None when the model tags)."""
+    root = Path(models_dir) if models_dir is not None else default_models_dir()
+    directory = newest_model(root, codebook.id)
+    if directory is None:
+        return build_tagger(codebook, **options), (  # type: ignore[return-value]
+            f"No trained model for {codebook.id} in {root}: tagging with the rules "
+            f"(train one with 'spstories train --codebook {codebook.id}')."
+        )
+    try:
+        kind = chosen_kind(read_manifest(directory))
+        tagger = build_tagger(codebook, kind=kind, models_dir=str(root), **options)
+    except ModelError as exc:
+        return build_tagger(codebook, **options), f"{exc}; tagging with the rules."  # type: ignore[return-value]
+    return tagger, None  # type: ignore[return-value]
+
+
+def chosen_kind(manifest: dict) -> str:
+    """``model`` or ``hybrid``: what the model's training chose as its default."""
+    kind = manifest.get("default_kind", "model")
+    return kind if kind in ("model", "hybrid") else "model"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from spstories.core.nlp.extensions import Evidence
+from spstories.core.nlp.extensions import Evidence, Match
 from spstories.core.nlp.matcher import CodebookMatcher, Entry
 from spstories.core.nlp.polarity import PolarityReader
 
@@ -56,12 +56,19 @@ class Scanner:
         """The evidence of a doc straight from the tokenizer. Such a doc has no sentence
         starts of its own (only a one-token doc counts as having them, and its one
         sentence is the same either way), so the reader need not check."""
+        return self.scan(doc)[1]
+
+    def scan(self, doc: Doc) -> tuple[list[Match], list[Evidence]]:
+        """The codebook's matches in a doc and the evidence the reader found in them."""
         if self._matcher is None:  # keys clash: two passes
             matches = self.matcher.find(doc, self.matcher._matcher(doc))
             if not matches:
-                return []
-            return self.reader.evidence(doc, matches, self.reader._matcher, parsed=False)
+                return [], []
+            evidence = self.reader.evidence(doc, matches, self.reader._matcher, parsed=False)
+            return matches, evidence
         codebook_hits: list[tuple[int, int, int]] = []
         cues = self.reader.read_hits(doc, self._matcher(doc), codebook_hits)
         matches = self.matcher.find(doc, codebook_hits, self._entries)
-        return self.reader.evidence(doc, matches, cues, parsed=False) if matches else []
+        if not matches:
+            return [], []
+        return matches, self.reader.evidence(doc, matches, cues, parsed=False)
