@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
@@ -99,19 +100,25 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Expected failures become a one-line error and exit status 1, never a traceback."""
-        from sqlalchemy.exc import OperationalError, SQLAlchemyError
-
         try:
             return super().invoke(ctx)
         except SpstoriesError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OperationalError as exc:
-            raise click.ClickException(
-                f"cannot use the database: {exc.orig}. Check DATABASE_URL or run "
-                "'spstories init-db'."
-            ) from exc
-        except SQLAlchemyError as exc:
-            raise click.ClickException(f"database error: {exc.__class__.__name__}: {exc}") from exc
+        except Exception as exc:
+            if "sqlalchemy" not in sys.modules:  # no database used: not a database error
+                raise
+            from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+            if isinstance(exc, OperationalError):
+                raise click.ClickException(
+                    f"cannot use the database: {exc.orig}. Check DATABASE_URL or run "
+                    "'spstories init-db'."
+                ) from exc
+            if isinstance(exc, SQLAlchemyError):
+                raise click.ClickException(
+                    f"database error: {exc.__class__.__name__}: {exc}"
+                ) from exc
+            raise
 
 
 @click.group(cls=LazyGroup, lazy=dict(COMMANDS))

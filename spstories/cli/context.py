@@ -1,16 +1,18 @@
-"""What every command needs: the database, opened lazily."""
+"""What every command needs: the database, opened lazily (and SQLAlchemy imported only by
+commands that use it: ``spstories tag`` must start fast)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from spstories.paths import DEFAULT_DATABASE_URL, INSTANCE_DIR
-from spstories.storage.db import make_engine, make_session_factory, session_scope
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 
 class CliContext:
@@ -19,6 +21,8 @@ class CliContext:
 
     @cached_property
     def engine(self) -> Engine:
+        from spstories.storage.db import make_engine
+
         if self.database_url == DEFAULT_DATABASE_URL:
             INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
         return make_engine(self.database_url)
@@ -30,5 +34,7 @@ class CliContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        from spstories.storage.db import make_session_factory, session_scope
+
         with session_scope(make_session_factory(self.engine)) as session:
             yield session

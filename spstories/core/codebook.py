@@ -162,12 +162,25 @@ class _PlainLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _load_plain_yaml(text: str) -> Any:
+    """YAML without aliases; with libyaml when installed (ten times faster to start), its
+    events checked for aliases before anything is built."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - a SafeLoader
+
+
 def load_codebook_text(text: str, path_label: str = "<codebook>") -> Codebook:
     """Parse and validate YAML text; ``path_label`` names it in error messages."""
     if len(text) > MAX_CODEBOOK_CHARS:
         raise CodebookError(f"longer than {MAX_CODEBOOK_CHARS:,} characters", path=path_label)
     try:
-        data = yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader
+        data = _load_plain_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

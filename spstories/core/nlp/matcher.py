@@ -92,7 +92,18 @@ class CodebookMatcher:
         # when to rebuild.
         self.anchors: list[tuple[str, list[Phrase]]] = []
         self.revision += 1
-        self._matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._built: PhraseMatcher | None = None
+
+    @property
+    def _matcher(self) -> PhraseMatcher:
+        """The PhraseMatcher of the anchors, built on first use: on the blank pipeline the
+        scanner's combined matcher does this work, and building both cost time at start."""
+        if self._built is None:
+            built = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+            for key, phrases in self.anchors:
+                built.add(key, phrases)
+            self._built = built
+        return self._built
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -126,11 +137,11 @@ class CodebookMatcher:
             # checked around its hits ("refer * to": finding every "to" costs time).
             anchor = max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
             key = f"{pattern['id']}@{anchor}"
-            self._matcher.add(key, segments[anchor])
             self.anchors.append((key, segments[anchor]))
             others = [_segment(set(seg)) for seg in segments]
             entry = (record, anchor, others if len(segments) > 1 else None)
-            self._entries[strings[key]] = (entry,)
+            self._entries[strings.add(key)] = (entry,)
+        self._built = None
         self.revision += 1
 
     def initialize(

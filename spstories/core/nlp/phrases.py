@@ -24,23 +24,19 @@ class PhraseIds:
         self._special = frozenset(nlp.tokenizer.rules or ())
         self._chunks: dict[str, Phrase] = {}
 
-    def simple(self, text: str) -> bool:
-        """True when splitting on white space gives the tokenizer's own tokens."""
-        special = self._special
-        return all(word.isalpha() and word not in special for word in text.split())
-
     def ids(self, text: str) -> Phrase:
-        add = self._add
-        if self.simple(text):
-            return tuple([add(word.lower()) for word in text.split()])
         # The tokenizer splits on white space first and treats each chunk on its own, so
-        # a chunk's tokens are worked out once ("don't" recurs in hundreds of phrasings).
+        # each chunk's ids are worked out once: a plain word without a special case is its
+        # own token; the rest ("don't", "one-to-one") go through the tokenizer.
+        chunks = self._chunks
         found: list[int] = []
         for chunk in text.split():
-            ids = self._chunks.get(chunk)
+            ids = chunks.get(chunk)
             if ids is None:
-                ids = self._chunks[chunk] = tuple(
-                    [add(token.lower_) for token in self.nlp.make_doc(chunk)]
-                )
+                if chunk.isalpha() and chunk not in self._special:
+                    ids = (self._add(chunk.lower()),)
+                else:
+                    ids = tuple([self._add(t.lower_) for t in self.nlp.make_doc(chunk)])
+                chunks[chunk] = ids
             found.extend(ids)
         return tuple(found)
