@@ -172,7 +172,7 @@ def _load_plain_yaml(text: str) -> Any:
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed", event.start_mark
             )
-    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - a SafeLoader
+    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def load_codebook_text(text: str, path_label: str = "<codebook>") -> Codebook:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from spstories.core.learning.artifacts import newest_model
 from spstories.services.tagging import tag_document
 from spstories.storage.models import Feedback, Tag, TagReview
 
@@ -80,6 +82,20 @@ def test_agreement_page(client, auth, users, tags):
         auth.post(f"/review/tags/{tag.id}", {"decision": "accept"}, form_path="/review/")
     page = client.get("/review/agreement").get_data(as_text=True)
     assert "Cohen" in page and "confidence" in page
+    assert 'id="model-trust"' not in page  # the rules tag: no model card to quote
+
+
+def test_agreement_page_shows_the_shipped_models_per_code_figures(client, auth, users,
+                                                                  shipped_models):
+    auth.login("researcher@north.test")
+    page = client.get("/review/agreement").get_data(as_text=True)
+    directory = newest_model(shipped_models, "sp-outcomes")
+    trust = json.loads((directory / "manifest.json").read_text())["trust"]
+    assert 'id="model-trust"' in page and directory.name in page
+    low = [code for code, t in trust.items() if t["low_confidence"]]
+    assert low and page.count("<td>low-confidence count</td>") == len(low)
+    loneliness = trust["loneliness"]
+    assert f"<td>{loneliness['precision']:.2f}</td>" in page
 
 
 def test_missed_tag_offsets_count_a_line_break_as_the_page_shows_it(client, auth, users, db,

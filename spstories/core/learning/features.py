@@ -56,20 +56,23 @@ class Vocabulary:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Rows of sublinear TF-IDF (``1 + log tf`` times IDF), each of unit length."""
-        index = self.index
+        get = self.index.get
         indptr = [0]
         indices: list[int] = []
-        counts: list[int] = []
         for text in texts:
-            row = Counter(j for j in map(index.get, terms(text)) if j is not None)
-            indices.extend(row)
-            counts.extend(row.values())
+            indices += [j for j in map(get, terms(text)) if j is not None]
             indptr.append(len(indices))
-        cols = np.asarray(indices, dtype=np.int32)
-        data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[cols]
+        # Repeated terms are summed into counts by SciPy, in C.
         matrix = sp.csr_matrix(
-            (data, cols, np.asarray(indptr, dtype=np.int64)), shape=(len(texts), len(index))
+            (
+                np.ones(len(indices)),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int64),
+            ),
+            shape=(len(texts), len(self.index)),
         )
+        matrix.sum_duplicates()
+        matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)

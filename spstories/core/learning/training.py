@@ -349,8 +349,9 @@ def model_card(
     lines += [
         "## Thresholds per code",
         "",
-        "Chosen on out-of-fold probabilities inside the training data: one threshold shared "
-        "by all codes (best micro F1); codes with enough positive texts take their own.",
+        "Chosen on out-of-fold probabilities inside the training data (3 inner folds): one "
+        f"threshold shared by all codes, the best micro F-beta with beta {model.beta} "
+        "(precision weighs more: counts go to commissioners).",
         "",
         "| code | training texts with it | threshold |",
         "|---|---|---|",
