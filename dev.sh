@@ -13,7 +13,7 @@ setup() {
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -e ".[dev,postgres]"
+        .venv/bin/python -m pip install --quiet -e ".[dev,postgres,corpus]"
         # bertopic declares sentence-transformers (torch) and umap-learn, which we do not use:
         # its real runtime deps are in pyproject.toml (docs: dependencies guide).
         .venv/bin/python -m pip install --quiet --no-deps "bertopic==0.17.4"
