@@ -54,7 +54,7 @@ case "${1:-}" in
         ensure_chromium
         .venv/bin/ruff check .
         .venv/bin/lint-imports
-        .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "${@:2}"
+        .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "${@:2}"
         ;;
     embeddings)
         embeddings
