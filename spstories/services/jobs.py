@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +89,19 @@ def create_job(
     session.flush()
     audit.record(session, "job.create", user=user, obj=job, kind=kind)
     return job
+
+
+def visible_jobs(session: Session, user: User, limit: int = 50) -> list[Job]:
+    """The newest jobs of the user's organisations, and the user's own jobs that belong
+    to no organisation (imports, whose results quote the file), newest first."""
+    stmt = (
+        select(Job)
+        .where(or_(Job.organisation_id.in_(user.organisation_ids),
+                   and_(Job.organisation_id.is_(None), Job.created_by_id == user.id)))
+        .order_by(Job.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
