@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from tests.real_texts import real_text_rows
 
 
 @pytest.fixture(scope="session")
 def real_texts() -> list[dict]:
-    """A few hundred real feedback texts and stories (Care Opinion, with their ids)."""
-    path = SHARED / "train-silver.jsonl"
-    if not path.is_file():
-        pytest.fail(f"the shared data is missing: {path}")
-    with path.open(encoding="utf-8") as f:
-        rows = [json.loads(line) for _, line in zip(range(320), f, strict=False)]
-    return [{"id": r["id"], "text": r["text"]} for r in rows]
+    return real_text_rows()
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,9 @@ class DaskEngine:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=processes,
+                    # TCP on the loopback address only, even for threads (tests), so
+                    # the cluster is reached the way a remote one is, and from nowhere else.
+                    protocol="tcp",
                     host="127.0.0.1",
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
