@@ -54,7 +54,7 @@ def test_two_worker_processes_give_the_single_process_records(cluster, spec, inp
     assert records == expected
     assert sum(len(r["tags"]) for r in records) > 200  # real texts, really tagged
     # Each worker process built its tagger once, not once per partition.
-    assert set(cluster.run_on_workers(built_taggers).values()) == {1}
+    assert set(cluster.on_each_worker(built_taggers).values()) == {1}
 
 
 def test_batches_of_texts_come_back_tagged_in_order(cluster, spec, real_texts):

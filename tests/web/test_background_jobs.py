@@ -288,3 +288,33 @@ def test_spstories_retag_on_a_dask_scheduler(database_url, db, orgs, real_texts,
     assert "Dask, 2 workers (scheduler tcp://127.0.0.1:" in result.output
     assert "Re-tagged 15 documents" in result.output
     assert len(stored_tags(db)) > 5
+
+
+def test_spstories_import_saves_all_rows_tagged_on_dask_or_none(
+    database_url, db, users, orgs, real_texts, scheduler, tmp_path
+):
+    from click.testing import CliRunner
+
+    from spstories.main import cli
+
+    texts = [r["text"] for r in real_texts[:25]]
+    good, bad = tmp_path / "survey.csv", tmp_path / "broken.csv"
+    good.write_bytes(feedback_csv(texts))
+    bad.write_bytes(feedback_csv(texts, bad_dates={4}))
+    base = ["--database-url", database_url, "import", "--kind", "feedback", "--organisation",
+            orgs["north"].slug, "--user", "manager@north.test", "--scheduler", scheduler]
+    refused = CliRunner().invoke(cli, [*base, "--errors", str(tmp_path / "e.csv"), str(bad)])
+    assert refused.exit_code == 1
+    assert "row 6, column 'Date received'" in refused.output
+    assert "1 problems in broken.csv (all of them in" in refused.output
+    assert db.scalar(select(func.count()).select_from(Feedback)) == 0
+    result = CliRunner().invoke(cli, [*base, str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 25 feedback rows into North SP." in result.output
+    assert "Dask, 2 workers" in result.output
+    codebook = db.scalars(select(Codebook).where(Codebook.key == "sp-outcomes")).one()
+    codes = {code.key: code.id for code in codebook.codes}
+    _spec, tagger = tagger_for(codebook)
+    assert stored_tags(db) == sorted(
+        (text, codes[t.code], str(t.polarity), t.start, t.end, t.evidence, t.score)
+        for text in texts for t in tagger.tag(text))

@@ -98,6 +98,9 @@ class DaskEngine:
                     protocol="tcp",
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # No dashboard; the scheduler's small HTTP server (health, metrics)
+                    # takes any free loopback port, so two local clusters never collide.
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.ERROR,
                 )
                 self.client = Client(self.cluster, set_as_default=False)
@@ -155,9 +158,17 @@ class DaskEngine:
             for future in shared_futures:
                 future.release()
 
-    def run_on_workers(self, fn: Callable[[], R]) -> dict[str, R]:
-        """``fn()`` on every worker, by worker address (for checks and tests)."""
-        return self.client.run(fn)
+    def on_each_worker(self, fn: Callable[..., R], *args: Any) -> dict[str, R]:
+        """``fn(*args)`` once on every worker, by worker address: as a task, in the
+        worker's task thread (``client.run`` would block the worker's event loop, which
+        on a busy machine stalls it for minutes when ``fn`` builds a tagger)."""
+        client = self.client
+        futures = {
+            worker: client.submit(fn, *args, workers=[worker], allow_other_workers=False,
+                                  pure=False)
+            for worker in client.scheduler_info(n_workers=-1)["workers"]
+        }
+        return {worker: future.result() for worker, future in futures.items()}
 
     def close(self) -> None:
         self.client.close()
