@@ -11,7 +11,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
@@ -63,7 +63,7 @@ def corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise click.UsageError("--scheduler needs --engine dask")
             return command(**kwargs)
         try:
-            return tag_corpus(**kwargs, **corpus)
+            return tag_corpus(kwargs | corpus)
         except SpstoriesError as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -133,44 +133,29 @@ def _stream(path: str | None) -> Iterator[TextIO]:
         yield f
 
 
-def tag_corpus(
-    *,
-    codebook_ref: str,
-    kind: str,
-    fmt: str | None,
-    text_column: str,
-    id_column: str | None,
-    split: str,
-    min_score: float | None,
-    output: str | None,
-    progress: bool | None,
-    input_path: str,
-    engine: str,
-    scheduler: str | None,
-    workers: int,
-    partition_size: int,
-    output_dir: str | None,
-    output_format: str,
-    overwrite: bool,
-) -> None:
-    """Plan the partitions, tag them on the engine, write parts (or one stream)."""
+def tag_corpus(args: Mapping[str, Any]) -> None:
+    """``spstories tag`` on the partitioned path; ``args`` are the command's parameters
+    (its own and ``corpus_options``')."""
+    # Plan the partitions, tag them on the engine, write parts (or one stream).
+    output, output_dir, output_format = args["output"], args["output_dir"], args["output_format"]
+    input_path, min_score, progress = args["input_path"], args["min_score"], args["progress"]
     if output_dir is not None and output not in (None, "-"):
         raise SpstoriesError("give --output or --output-dir, not both")
-    if output_dir is None and (output_format != "jsonl" or overwrite):
+    if output_dir is None and (output_format != "jsonl" or args["overwrite"]):
         raise SpstoriesError("--output-format and --overwrite go with --output-dir")
-    del split  # plain text is not partitioned; corpus_format says so
     options = {} if min_score is None else {"min_score": min_score}
-    spec = TaggerSpec.from_codebook_file(codebook_ref, kind, **options)
+    spec = TaggerSpec.from_codebook_file(args["codebook_ref"], args["kind"], **options)
     codebook = spec.codebook()
-    columns = Columns(text_column, id_column)
+    columns = Columns(args["text_column"], args["id_column"])
     started, clock = datetime.now(UTC), time.perf_counter()
-    partitions = plan(input_path, fmt, columns=columns, partition_bytes=partition_size)
+    partitions = plan(input_path, args["fmt"], columns=columns,
+                      partition_bytes=args["partition_size"])
     target = None
     if output_dir is not None:
         target = OutputSpec(str(output_dir), output_format)  # type: ignore[arg-type]
-        prepare_directory(target, overwrite=overwrite)
+        prepare_directory(target, overwrite=args["overwrite"])
     starting = time.perf_counter()
-    runner = make_engine(engine, scheduler, workers=workers)
+    runner = make_engine(args["engine"], args["scheduler"], workers=args["workers"])
     ready = time.perf_counter()
     try:
         where = runner.describe()
