@@ -235,9 +235,9 @@ def job(token: str, job_id: int) -> str | Response:
     reap_job(row)
     result = row.result or {}
     if row.status == JobStatus.DONE.value and result.get("ok"):
-        stored = _load(token)
-        _finish(stored, {key: result[key] for key in
-                         ("kind", "created", "file_name", "organisation", "skipped")})
+        if not _path(token, "done.json").exists():  # first visit since it finished
+            _finish(_load(token), {key: result[key] for key in
+                                   ("kind", "created", "file_name", "organisation", "skipped")})
         return redirect(url_for("imports.done", token=token))
     if row.status == JobStatus.DONE.value:
         stored = _load(token)

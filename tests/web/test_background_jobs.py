@@ -108,6 +108,7 @@ def test_a_large_feedback_import_runs_as_a_job_tagged_on_dask(
     done = client.get(job_path)
     assert done.status_code == 302 and done.headers["Location"].endswith("/done")
     assert "Imported 40" in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert client.get(job_path).headers["Location"] == done.headers["Location"]  # again
     job = db.get(Job, job_id)
     assert job.result["engine"].startswith("Dask, 2 workers")
     assert job.result["created"] == 40
