@@ -15,7 +15,7 @@ setup() {
     if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
         # The venv's bundled setuptools is old and has known vulnerabilities.
         .venv/bin/python -m pip install --quiet --upgrade pip setuptools
-        .venv/bin/python -m pip install --quiet -e ".[dev,postgres]"
+        .venv/bin/python -m pip install --quiet -e ".[dev,postgres,corpus]"
         # bertopic declares sentence-transformers (torch) and umap-learn, which we do not use:
         # its real runtime deps are in pyproject.toml (docs: dependencies guide).
         .venv/bin/python -m pip install --quiet --no-deps "bertopic==0.17.4"
@@ -56,7 +56,7 @@ case "${1:-}" in
         ensure_chromium
         .venv/bin/ruff check .
         .venv/bin/lint-imports
-        .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "${@:2}"
+        .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadgroup "${@:2}"
         ;;
     audit)
         # Known vulnerabilities in every installed dependency: pip-audit where its database

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spstories.cli.research:import_qdpx",
         "Add a .qdpx project from another QDA tool to a research project.",
     ),
+    "import": (
+        "spstories.cli.importing:import_command",
+        "Import clients, referrals, measures or feedback from a file: all rows or none.",
+    ),
     "init-db": ("spstories.cli.database:init_db", "Create the database schema."),
     "orgs": ("spstories.cli.users:orgs", "Create and list organisations."),
     "rebuild-dashboard": (
