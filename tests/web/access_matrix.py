@@ -118,6 +118,8 @@ def _scoped_value(world: World, side: Side, endpoint: str, name: str, role: str)
         return side.tokens[step].get(role, side.tokens[step]["link_worker"])
     if name == "key":
         return side.code_key
+    if name == "job_id" and endpoint == "imports.job":
+        return side.import_jobs.get(role, side.import_jobs["link_worker"])
     if name == "token_id":
         return side.api_tokens.get(role, side.api_tokens["link_worker"])
     return side.ids[name]
@@ -331,7 +333,7 @@ def leaks(world: World, response: TestResponse, typed: Iterable[str] = ()) -> li
         found += [m.group(0) for m in MARKER.finditer(content)]
         if response.mimetype == "text/html":
             numbers = "|".join(str(n) for n in world.south_counts)
-            found += re.findall(rf"(?<![\d.:/-])(?:{numbers})(?![\d.:%/-])", _page_text(content))
+            found += re.findall(rf"(?<![\w.:/-])(?:{numbers})(?![\w.:%/-])", _page_text(content))
     if response.is_json:
         found += list(_json_leaks(world, answer))
     return found

@@ -120,7 +120,9 @@ def test_the_checks_themselves_catch_leaks_and_live_markup(world):
     south = world.south_counts[0]
     assert matrix.leaks(world, page("<p>QB-ZEPHYR-001</p>"))
     assert matrix.leaks(world, page(f"<td>{south}</td>"))
+    assert matrix.leaks(world, page(f"<p>{south} clients</p>"))
     assert not matrix.leaks(world, page(f'<td>12:{south}</td><a href="/x/{south}">x</a>'))
+    assert not matrix.leaks(world, page(f"<code>spst_Qx{south}b…</code>"))  # random text
     for bad in ('<img src=x onerror="alert(1)">', "<script>alert(1)</script>",
                 '<a href=" JaVaScRiPt:alert(1)">x</a>', '<p style="color:red">x</p>',
                 "<p>tmpl49</p>", "<iframe src=/x></iframe>"):

@@ -113,6 +113,7 @@ class Side:
     code_key: str = ""
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # import step -> role
     api_tokens: dict[str, int] = field(default_factory=dict)  # role -> a revocable token's id
+    import_jobs: dict[str, int] = field(default_factory=dict)  # role -> its background import
 
 
 @dataclass
@@ -389,6 +390,17 @@ def _import_tokens(app: Flask, domain: str, org_id: int, prefix: str
     return tokens
 
 
+def _import_jobs(db: Session, side: Side, users: dict[str, User]) -> dict[str, int]:
+    """A background import of each importer's waiting upload (never run: see world_fixture)."""
+    jobs = {}
+    for role, token in side.tokens["pending"].items():
+        user = users[role]
+        jobs[role] = create_job(db, "import", {
+            "token": token, "user_id": user.id, "organisation_id": side.organisation_id,
+            "kind": "clients", "file_name": "clients.csv"}, user).id
+    return jobs
+
+
 def build_world(app: Flask, db: Session, url: str) -> World:
     north = create_organisation(db, "North SP")
     south = create_organisation(db, "Quillbrook Wellbeing Trust")
@@ -409,6 +421,9 @@ def build_world(app: Flask, db: Session, url: str) -> World:
     own.tokens = _import_tokens(app, "north.test", north.id, "N")
     # South's uploads name South's clients, so a leaked preview would show the marker.
     other.tokens = _import_tokens(app, "quillbrook.test", south.id, "QB-ZEPHYR")
+    own.import_jobs = _import_jobs(db, own, north_users)
+    other.import_jobs = _import_jobs(db, other, south_users)
+    db.commit()
     counts = {side.organisation_id: db.scalar(select(func.count()).select_from(Client).where(
         Client.organisation_id == side.organisation_id)) for side in (own, other)}
     return World(app=app, url=url, own=own, other=other,
