@@ -15,6 +15,7 @@ from spstories.services import measures
 from spstories.storage.models import Client, MeasureResponse
 from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.client_forms import (
     ClientForm,
     MeasureForm,
@@ -51,6 +52,7 @@ def index() -> str:
     search = request.args.get("q", "").strip()[:64]
     user = current_user()
     items = service.list_clients(get_db(), user, search)
+    record_access("client.list", search=search, shown=len(items))
     return render_template(
         "clients/index.html",
         items=items,
@@ -104,6 +106,7 @@ def timeline(client_id: int) -> str:
     db = get_db()
     client = _load(client_id)
     user = current_user()
+    record_access("client.view", client)
     return render_template(
         "clients/timeline.html",
         client=client,
@@ -125,6 +128,8 @@ def record_measure(client_id: int) -> str | Response:
     client = _load(client_id)
     instruments = load_instruments()
     instrument_id = request.args.get("instrument", "")
+    if request.method == "GET":
+        record_access("client.view", client, instrument=instrument_id or None)
     if not instrument_id:
         return render_template(
             "clients/choose_instrument.html", client=client, instruments=instruments.values()

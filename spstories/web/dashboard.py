@@ -17,6 +17,7 @@ from spstories.services.dashboard_tables import (
     coverage_warning,
 )
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import asked_for, record_access
 from spstories.web.db import get_db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -90,6 +91,7 @@ def index() -> str:
     figures = service.build(db, current_user(), filters)
     tables = all_tables(figures, threshold)
     choices = service.filter_choices(db, current_user())
+    record_access("dashboard.view", **asked_for(*FILTER_KEYS))
     return render_template(
         "dashboard/index.html",
         tables={t.slug: t for t in tables},
@@ -114,6 +116,7 @@ def table_csv(slug: str) -> Response:
     table = next((t for t in all_tables(figures, threshold) if t.slug == slug), None)
     if table is None:
         abort(404)
+    record_access("dashboard.export", table=slug, rows=len(table.rows), **asked_for(*FILTER_KEYS))
     return _csv(table)
 
 
@@ -144,6 +147,8 @@ def evidence() -> str:
         abort(404)
     quotes = service.evidence(get_db(), current_user(), filters, code=code, polarity=polarity,
                               kind=kind)
+    record_access("evidence.list", code=code, polarity=polarity, kind=kind, shown=len(quotes),
+                  **asked_for(*FILTER_KEYS))
     return render_template(
         "dashboard/evidence.html", quotes=quotes, code=code, polarity=polarity, kind=kind,
         query=_query_string(), confirmed_only=filters.confirmed_only,

@@ -11,7 +11,10 @@ from spstories.storage.db import make_engine, make_session_factory
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["spstories.engine"] = engine
-    app.extensions["spstories.sessions"] = make_session_factory(engine)
+    # Under test a change without an audit event fails the request; in service it is logged.
+    strict = app.config.get("AUDIT_STRICT", app.testing)
+    app.extensions["spstories.sessions"] = make_session_factory(
+        engine, unaudited="raise" if strict else "warn")
     app.teardown_appcontext(close_db)
 
 

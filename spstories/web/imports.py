@@ -45,6 +45,7 @@ from spstories.services.imports import (
     run_import,
 )
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -191,10 +192,12 @@ def mapping(token: str) -> str | Response:
 @bp.route("/<token>/errors.csv")
 @roles(*IMPORTERS)
 def error_report(token: str) -> Response:
-    _load(token)
+    stored = _load(token)
     path = _path(token, "errors.csv")
     if not path.exists():
         abort(404)
+    record_access("import.errors.download", organisation_id=stored.organisation_id,
+                  kind=stored.kind)
     return _download(path.read_bytes(), "text/csv; charset=utf-8", "import-errors.csv")
 
 

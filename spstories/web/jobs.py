@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
@@ -17,10 +19,16 @@ def init_app(app: Flask) -> None:
     app.extensions["spstories.jobs"] = JobRunner(app.extensions["spstories.sessions"])
 
 
-def start_job(kind: str, params: dict, user: User, organisation_id: int | None = None) -> Job:
-    """Create a job in this request's transaction, commit, and run it in the background."""
+def start_job(kind: str, params: dict, user: User, organisation_id: int | None = None,
+              prepare: Callable[[Job], object] | None = None) -> Job:
+    """Create a job in this request's transaction, commit, and run it in the background.
+
+    ``prepare`` gets the new job before the commit (to point a record at it).
+    """
     db = get_db()
     job = create_job(db, kind, params, user, organisation_id)
+    if prepare is not None:
+        prepare(job)
     db.commit()
     current_app.extensions["spstories.jobs"].submit(job.id)
     return job
