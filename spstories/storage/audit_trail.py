@@ -215,8 +215,8 @@ def install(factory: sessionmaker[Session], *, unaudited: str = "warn") -> None:
 
     def on_execute(state: Any) -> None:
         if state.is_insert or state.is_update or state.is_delete:
-            mapper = state.bind_mapper
-            name = mapper.local_table.name if mapper is not None else "(a table)"
+            table = getattr(state.statement, "table", None)
+            name = getattr(table, "name", None) or "(a table)"
             state.session.info.setdefault(_WRITTEN, set()).add(name)
 
     def before_commit(session: Session) -> None:

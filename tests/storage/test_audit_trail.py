@@ -43,8 +43,8 @@ def _tamper(engine, *statements):
             for trigger in ("audit_events_no_update", "audit_events_no_delete",
                             "audit_chain_no_update", "audit_chain_no_delete"):
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        for statement in statements:
-            conn.execute(text(statement))
+        for statement, params in statements:
+            conn.execute(text(statement), params)
 
 
 def _count(db, model):
@@ -77,7 +77,8 @@ def test_a_rolled_back_event_leaves_no_link(db, engine):
 def test_a_changed_event_breaks_the_chain(db, engine):
     _record(db)
     link = db.scalars(select(AuditLink).order_by(AuditLink.position.desc())).all()[1]
-    _tamper(engine, f"UPDATE audit_events SET action = 'nothing' WHERE id = {link.event_id}")
+    _tamper(engine, ("UPDATE audit_events SET action = 'nothing' WHERE id = :id",
+                     {"id": link.event_id}))
     result = _check(engine)
     assert result.problems == [f"event {link.event_id} (link {link.position}) has been changed"]
 
@@ -86,8 +87,8 @@ def test_a_removed_event_and_link_break_the_chain(db, engine):
     _record(db)
     link = db.scalars(select(AuditLink).order_by(AuditLink.position.desc())).all()[1]
     n = link.position
-    _tamper(engine, f"DELETE FROM audit_chain WHERE position = {n}",
-            f"DELETE FROM audit_events WHERE id = {link.event_id}")
+    _tamper(engine, ("DELETE FROM audit_chain WHERE position = :n", {"n": n}),
+            ("DELETE FROM audit_events WHERE id = :id", {"id": link.event_id}))
     assert _check(engine).problems == [f"link {n} is missing (the chain jumps to {n + 1})",
                                        f"link {n + 1} does not follow the link before it"]
 
@@ -113,7 +114,7 @@ def test_concurrent_writers_extend_one_chain(db, engine):
                     audit.record(session, "test.event", worker=worker, i=i)
                     audit.record(session, "test.event", worker=worker, i=i, second=True)
                     session.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
