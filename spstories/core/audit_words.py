@@ -70,6 +70,7 @@ ACTIONS: dict[str, str] = {
     "evidence.unstar": "removed the star from a quote",
     "evidence.list": "looked through quotes (evidence)",
     "codebook.load": "stored {object}",
+    "codebook.view": "read {object}",
     "codebook.retag": "re-tagged every narrative with {object}",
     "model.train": "trained the learned tagger",
     # figures and reports

@@ -40,8 +40,10 @@ def create_app(
 
     from spstories.web import (
         admin,
+        audit_pages,
         auth,
         case_studies,
+        client_rights,
         clients,
         codebooks,
         dashboard,
@@ -70,6 +72,8 @@ def create_app(
         topics,
         reports,
         review,
+        client_rights,
+        audit_pages,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)

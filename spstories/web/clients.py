@@ -12,6 +12,7 @@ from spstories.core.measures import load_instruments
 from spstories.core.vocabulary import AgeBand, EthnicGroup, Gender, Role
 from spstories.services import clients as service
 from spstories.services import measures
+from spstories.services.subject_access import can_answer_rights
 from spstories.storage.models import Client, MeasureResponse
 from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
@@ -119,6 +120,7 @@ def timeline(client_id: int) -> str:
         Gender=Gender,
         EthnicGroup=EthnicGroup,
         organisation=next((o for o in user.organisations if o.id == client.organisation_id), None),
+        can_answer_rights=can_answer_rights(user, client),
     )
 
 
