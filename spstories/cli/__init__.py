@@ -18,8 +18,13 @@ from spstories.errors import SpstoriesError
 
 # name -> ("module:attribute", the line `spstories --help` shows for it)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("spstories.cli.governance:audit", "Export the audit log; check its hash chain."),
     "codebook": ("spstories.cli.tagging:codebook", "Check and read codebook files."),
     "demo": ("spstories.cli.demo:demo", "Load the synthetic demo (organisations, clients, tags)."),
+    "erase-client": (
+        "spstories.cli.governance:erase_client",
+        "Erase a client and everything held about them.",
+    ),
     "evaluate": (
         "spstories.cli.tagging:evaluate",
         "Score a tagger against gold codes: precision, recall, F1.",
@@ -43,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Impact reports for commissioners: list, generate, export.",
     ),
     "retag": ("spstories.cli.retag:retag", "Re-tag all case studies and feedback."),
+    "subject-access": (
+        "spstories.cli.governance:subject_access_command",
+        "Write everything held about a client to a zip.",
+    ),
     "tag": ("spstories.cli.tagging:tag", "Tag texts from a JSONL, CSV or text file."),
     "topics": ("spstories.cli.topics:topics", "Find topics the codebook does not name."),
     "train": ("spstories.cli.training:train_command", "Train the learned tagger of a codebook."),

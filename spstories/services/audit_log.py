@@ -88,10 +88,17 @@ def _day(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=UTC)
 
 
-def _visible(admin: User | None) -> Any:
-    if admin is None:
+def _scope(admin: User | None, organisation_ids: Sequence[int] | None) -> list[int] | None:
+    """The organisations whose events may be read: the administrator's own; for an
+    operator, those asked for (None: all)."""
+    if admin is not None:
+        return admin.organisation_ids
+    return list(organisation_ids) if organisation_ids is not None else None
+
+
+def _visible(orgs: list[int] | None) -> Any:
+    if orgs is None:
         return true()
-    orgs = admin.organisation_ids
     staff = select(memberships.c.user_id).where(memberships.c.organisation_id.in_(orgs))
     return or_(AuditEvent.organisation_id.in_(orgs),
                and_(AuditEvent.organisation_id.is_(None), AuditEvent.user_id.in_(staff)))
@@ -107,20 +114,20 @@ def erased_references(session: Session, client_ids: Iterable[int]) -> dict[int, 
     return {cid: str(details.get("reference", "")) for cid, details in session.execute(stmt)}
 
 
-def _client_ids(session: Session, admin: User | None, reference: str) -> list[int]:
-    """The clients (present or erased) with this reference, within the admin's scope."""
+def _client_ids(session: Session, orgs: list[int] | None, reference: str) -> list[int]:
+    """The clients (present or erased) with this reference, within the scope."""
     wanted = reference.strip().lower()
     stmt = select(Client.id).where(func.lower(Client.reference) == wanted)
-    if admin is not None:
-        stmt = stmt.where(Client.organisation_id.in_(admin.organisation_ids))
+    if orgs is not None:
+        stmt = stmt.where(Client.organisation_id.in_(orgs))
     erased = select(AuditEvent.client_id).where(
         AuditEvent.action == "client.erase",
-        func.lower(AuditEvent.details["reference"].as_string()) == wanted, _visible(admin))
+        func.lower(AuditEvent.details["reference"].as_string()) == wanted, _visible(orgs))
     return sorted({*session.scalars(stmt), *session.scalars(erased)} - {None})
 
 
-def _query(session: Session, admin: User | None, f: LogFilters) -> Select[Any]:
-    stmt = select(AuditEvent).where(_visible(admin))
+def _query(session: Session, orgs: list[int] | None, f: LogFilters) -> Select[Any]:
+    stmt = select(AuditEvent).where(_visible(orgs))
     if f.user_id is not None:
         stmt = stmt.where(AuditEvent.user_id == f.user_id)
     if f.organisation_id is not None:
@@ -133,7 +140,7 @@ def _query(session: Session, admin: User | None, f: LogFilters) -> Select[Any]:
     if f.object_id is not None:
         stmt = stmt.where(AuditEvent.object_id == f.object_id)
     if f.client_reference:
-        stmt = stmt.where(AuditEvent.client_id.in_(_client_ids(session, admin,
+        stmt = stmt.where(AuditEvent.client_id.in_(_client_ids(session, orgs,
                                                                  f.client_reference)))
     if f.since:
         stmt = stmt.where(AuditEvent.occurred_at >= _day(f.since))
@@ -174,7 +181,7 @@ def entries(session: Session, events: Sequence[AuditEvent]) -> list[Entry]:
 def search(session: Session, admin: User | None, f: LogFilters, page: int = 1,
            per_page: int = PER_PAGE) -> Page:
     """One page of the events matching ``f``, newest first."""
-    stmt = _query(session, admin, f)
+    stmt = _query(session, _scope(admin, None), f)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     number = min(max(page, 1), pages)
@@ -198,19 +205,25 @@ def _safe(cell: str) -> str:
 
 
 def export_csv(session: Session, admin: User | None, f: LogFilters, *,
-               operator: str | None = None) -> tuple[str, int]:
-    """The matching events as CSV, oldest first (the export is itself audited)."""
+               operator: str | None = None,
+               organisation_ids: Sequence[int] | None = None) -> tuple[str, int]:
+    """The matching events as CSV, oldest first (the export is itself audited).
+
+    An operator (``admin=None``) exports ``organisation_ids``' events, or everyone's.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     rows, last = 0, 0
-    stmt = _query(session, admin, f).order_by(AuditEvent.id).limit(1_000)
+    stmt = _query(session, _scope(admin, organisation_ids), f).order_by(AuditEvent.id)
+    stmt = stmt.limit(1_000)
     while batch := session.scalars(stmt.where(AuditEvent.id > last)).all():
         for entry in entries(session, batch):
             writer.writerow([_safe(c) for c in _csv_row(entry)])
         rows, last = rows + len(batch), batch[-1].id
     audit.record(session, "audit.export", user=admin, rows=rows, filters=f.to_json(),
-                 **({"operator": operator} if operator else {}))
+                 **({"operator": operator, "organisations": organisation_ids}
+                    if admin is None else {}))
     return out.getvalue(), rows
 
 
