@@ -16,42 +16,27 @@ from spstories.services.accounts import manageable_users
 from spstories.web.access import current_user, roles
 from spstories.web.auditing import record_access
 from spstories.web.db import get_db
+from spstories.web.query import date_arg, int_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 FILTER_KEYS = ("user", "organisation", "action", "object_type", "object_id", "client", "since",
                "until")
 
 
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def _date(name: str, label: str, errors: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{label}: use the form 2026-03-31.")
-        return None
-
-
 def _filters() -> tuple[audit_log.LogFilters, list[str]]:
     errors: list[str] = []
-    since, until = _date("since", "From", errors), _date("until", "To", errors)
+    since, until = date_arg("since", "From", errors), date_arg("until", "To", errors)
     if since and until and since > until:
         errors.append("The 'from' date is after the 'to' date.")
     for name, label in (("user", "Person"), ("organisation", "Organisation"),
                         ("object_id", "Record number")):
-        if request.args.get(name, "").strip() and _int(name) is None:
+        if request.args.get(name, "").strip() and int_arg(name) is None:
             errors.append(f"{label}: choose one of the options or give a whole number.")
     return audit_log.LogFilters(
-        user_id=_int("user"), organisation_id=_int("organisation"),
+        user_id=int_arg("user"), organisation_id=int_arg("organisation"),
         action=request.args.get("action", "").strip()[:60] or None,
         object_type=request.args.get("object_type", "").strip()[:40] or None,
-        object_id=_int("object_id"),
+        object_id=int_arg("object_id"),
         client_reference=request.args.get("client", "").strip()[:64] or None,
         since=since, until=until), errors
 
@@ -69,8 +54,10 @@ def index() -> str:
     record_access("audit.view", filters=filters.to_json(), page_number=page.number)
     return render_template(
         "admin/audit.html", page=page, filters=filters, errors=errors, args=request.args,
-        query=_query(), users=manageable_users(get_db(), admin),
-        organisations=admin.organisations, actions=audit_log.action_choices(),
+        query=_query(),
+        people=[(u.id, f"{u.name} ({u.email})") for u in manageable_users(get_db(), admin)],
+        organisations=[(o.id, o.name) for o in admin.organisations],
+        actions=audit_log.action_choices(),
         object_types=sorted(OBJECT_NAMES.items(), key=lambda kv: kv[1]))
 
 

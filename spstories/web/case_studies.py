@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     jsonify,
     redirect,
@@ -29,11 +28,10 @@ from spstories.core.vocabulary import (
 from spstories.services import case_studies as service
 from spstories.services.documents import client_references, document_tags
 from spstories.storage.models import CaseStudy, Client
-from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
 from spstories.web.auditing import record_access
 from spstories.web.case_study_forms import CaseStudyForm
-from spstories.web.db import get_db
+from spstories.web.db import get_db, get_or_404
 from spstories.web.forms import options
 from spstories.web.highlight import Span, highlight
 
@@ -42,10 +40,7 @@ WRITERS = (Role.LINK_WORKER, Role.MANAGER)
 
 
 def _load(case_study_id: int) -> CaseStudy:
-    case_study = get_scoped(get_db(), CaseStudy, case_study_id, current_user())
-    if case_study is None:
-        abort(404)
-    return case_study
+    return get_or_404(CaseStudy, case_study_id)
 
 
 def _form(case_study: CaseStudy | None = None) -> CaseStudyForm:

@@ -3,34 +3,26 @@ administrators of the client's organisation)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from spstories.core.vocabulary import Role
 from spstories.services import erasure, subject_access
 from spstories.services.subject_access import ClientRightsError
 from spstories.storage.models import Client
-from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
 from spstories.web.auditing import record_access
-from spstories.web.db import get_db
+from spstories.web.db import get_db, get_or_404
 
 bp = Blueprint("client_rights", __name__, url_prefix="/clients")
 RIGHTS_STAFF = (Role.MANAGER, Role.ADMIN)
-
-
-def _client(client_id: int) -> Client:
-    client = get_scoped(get_db(), Client, client_id, current_user())
-    if client is None:
-        abort(404)
-    return client
 
 
 @bp.route("/<int:client_id>/subject-access", methods=["POST"])
 @roles(*RIGHTS_STAFF)
 def subject_access_download(client_id: int) -> Response:
     db = get_db()
-    download = subject_access.export(db, current_user(), _client(client_id))
+    download = subject_access.export(db, current_user(), get_or_404(Client, client_id))
     db.commit()
     return Response(download.data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{download.filename}"'})
@@ -40,7 +32,7 @@ def subject_access_download(client_id: int) -> Response:
 @roles(*RIGHTS_STAFF)
 def erase(client_id: int) -> str | BaseResponse:
     db = get_db()
-    client = _client(client_id)
+    client = get_or_404(Client, client_id)
     error = None
     if request.method == "POST":
         reference = client.reference

@@ -14,7 +14,6 @@ from spstories.services import clients as service
 from spstories.services import measures
 from spstories.services.subject_access import can_answer_rights
 from spstories.storage.models import Client, MeasureResponse
-from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
 from spstories.web.auditing import record_access
 from spstories.web.client_forms import (
@@ -25,7 +24,7 @@ from spstories.web.client_forms import (
     read_answers,
     show_errors,
 )
-from spstories.web.db import get_db
+from spstories.web.db import get_db, get_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 RECORDERS = (Role.LINK_WORKER, Role.MANAGER)
@@ -37,10 +36,7 @@ CHANGE_LABELS = {
 
 
 def _load(client_id: int) -> Client:
-    client = get_scoped(get_db(), Client, client_id, current_user())
-    if client is None:
-        abort(404)
-    return client
+    return get_or_404(Client, client_id)
 
 
 def _can_record() -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -19,6 +18,7 @@ from spstories.services.dashboard_tables import (
 from spstories.web.access import current_user, roles
 from spstories.web.auditing import asked_for, record_access
 from spstories.web.db import get_db
+from spstories.web.query import date_arg, int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.MANAGER, Role.RESEARCHER, Role.ADMIN)
@@ -27,30 +27,14 @@ FILTER_KEYS = ("start", "end", "organisation_id", "service", "link_worker_id", "
 CONFIRMED_ONLY = "Confirmed tags only"
 
 
-def _date(name: str, errors: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{name.capitalize()} date: use the form 2026-03-31.")
-        return None
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def _filters() -> tuple[service.Filters, list[str]]:
     errors: list[str] = []
-    start, end = _date("start", errors), _date("end", errors)
+    start, end = date_arg("start", "Start date", errors), date_arg("end", "End date", errors)
     if start and end and start > end:
         errors.append("The start date is after the end date.")
     return service.Filters(
-        start=start, end=end, organisation_id=_int("organisation_id"),
-        service=request.args.get("service") or None, link_worker_id=_int("link_worker_id"),
+        start=start, end=end, organisation_id=int_arg("organisation_id"),
+        service=request.args.get("service") or None, link_worker_id=int_arg("link_worker_id"),
         source=request.args.get("source") or None, by=request.args.get("by") or None,
         include_modified=request.args.get("include_modified") == "1",
         confirmed_only=request.args.get("confirmed_only") == "1",
