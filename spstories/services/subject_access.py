@@ -25,7 +25,7 @@ from spstories.core.vocabulary import Role
 from spstories.errors import SpstoriesError
 from spstories.services import audit, audit_log
 from spstories.services.client_data import ClientData, gather
-from spstories.storage.models import Client, Organisation, User
+from spstories.storage.models import Client, Code, Organisation, User
 
 TABLE_NAMES = {
     "clients": "The client record",
@@ -134,7 +134,7 @@ def _document(title: str, row: Mapping[str, Any], fields: Iterable[tuple[str, st
 
 
 def summary(data: ClientData, events: list[audit_log.Entry], organisation: str,
-            generated_by: str, generated_at: datetime) -> str:
+            generated_by: str, generated_at: datetime, codes: Mapping[int, str]) -> str:
     """The human-readable summary (Markdown): the record, the words in full, the rest as
     tables, and who has seen or changed the record."""
     c = data.client
@@ -157,10 +157,15 @@ def summary(data: ClientData, events: list[audit_log.Entry], organisation: str,
             ("source", "From"), ("channel", "Received by"), ("text", "What was said"))))
     for row in data.rows.get("project_documents", []):
         out.append(_document(f"Research copy: {row['title']}", row, (("text", "Text"),)))
-    for table, rows in data.rows.items():
-        if rows and table not in ("clients", *_TEXT_TABLES):
-            out += [f"## {TABLE_NAMES.get(table, table.replace('_', ' ').capitalize())}",
-                    _table(rows)]
+    order = [*TABLE_NAMES, *sorted(set(data.rows) - set(TABLE_NAMES))]
+    for table in order:
+        rows = data.rows.get(table)
+        if not rows or table in ("clients", *_TEXT_TABLES):
+            continue
+        out.append(f"## {TABLE_NAMES.get(table, table.replace('_', ' ').capitalize())}")
+        if table == "tags":  # the codes by name, not number
+            rows = [{"code": codes.get(r["code_id"], r["code_id"]), **r} for r in rows]
+        out.append(_table(rows))
     if data.quotes:
         out += ["## Their words in impact reports",
                 _table([{"report": q.version.report.title, "version": q.version.number,
@@ -210,7 +215,9 @@ def export(session: Session, user: User | None, client: Client, *,
     org = session.scalar(select(Organisation.name).where(
         Organisation.id == client.organisation_id)) or ""
     by = f"{user.name} ({user.role})" if user else f"an operator ({operator or 'command line'})"
-    text = summary(data, events, org, by, now)
+    code_ids = {r["code_id"] for r in data.rows.get("tags", [])}
+    codes = dict(session.execute(select(Code.id, Code.key).where(Code.id.in_(code_ids))).all())
+    text = summary(data, events, org, by, now, codes)
     machine = {
         "client": plain(data.rows["clients"][0]), "organisation": org,
         "generated_at": now.isoformat(), "generated_by": by,
