@@ -82,8 +82,10 @@ def _select_in(session: Session, table: Table, column: Any, values: set[Any]
             yield dict(row)
 
 
-def _walk(session: Session, seeds: dict[str, list[dict[str, Any]]]
+def _walk(session: Session, client_id: int, seeds: dict[str, list[dict[str, Any]]]
           ) -> dict[str, list[dict[str, Any]]]:
+    """Rows reached from the seeds by foreign keys; a row that names another client is
+    never taken (it would be theirs, whatever it points at)."""
     tables = Base.metadata.tables
     found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
         name: {_key(tables[name], row): row for row in rows} for name, rows in seeds.items()}
@@ -98,6 +100,8 @@ def _walk(session: Session, seeds: dict[str, list[dict[str, Any]]]
                 values = {row[fk.column.name] for row in found[parent].values()}
                 mine = found.setdefault(table.name, {})
                 for row in _select_in(session, table, fk.parent, values):
+                    if row.get("client_id", client_id) not in (client_id, None):
+                        continue
                     if _key(table, row) not in mine:
                         mine[_key(table, row)] = row
                         grew = True
@@ -184,7 +188,7 @@ def gather(session: Session, client: Client) -> ClientData:
             select(clients).where(clients.c.id == client.id)).mappings()],
         "project_documents": _imported_documents(session, client),
     }
-    data = ClientData(client, _walk(session, seeds))
+    data = ClientData(client, _walk(session, client.id, seeds))
     _topics(session, client, data)
     _report_versions(session, client, data)
     _codebooks(session, data)

@@ -151,3 +151,25 @@ def test_erasure_needs_the_reference_typed_by_a_manager_or_admin_of_the_organisa
     erasure.erase(db, users["admin"], client, " ASK-1 ")
     db.commit()
     assert db.scalar(select(func.count()).select_from(Client)) == 0
+
+
+def test_a_record_of_another_client_is_never_taken(db, orgs, users):
+    from datetime import date
+
+    from spstories.services.clients import ClientInput, ReferralInput, create_client
+    from spstories.storage.models import CaseStudy, Referral
+
+    lw = users["link_worker"]
+    mine = create_client(db, lw, ClientInput(orgs["north"].id, "A-1"),
+                         ReferralInput(date(2025, 1, 6), "gp"))
+    theirs = create_client(db, lw, ClientInput(orgs["north"].id, "B-1"))
+    referral = db.scalars(select(Referral)).one()
+    # A case study of B pointing at A's referral: wrong, but it is B's.
+    db.add(CaseStudy(organisation_id=orgs["north"].id, client_id=theirs.id,
+                     referral_id=referral.id, title="B's story", narrative="B's words"))
+    db.commit()
+    assert "case_studies" not in gather(db, mine).tables
+    erasure.erase(db, users["manager"], mine, "A-1")
+    db.commit()
+    kept = db.scalars(select(CaseStudy)).one()
+    assert (kept.client_id, kept.referral_id) == (theirs.id, None)
