@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from spstories.core.audit_words import ACTIONS, describe
+from spstories.core.audit_words import ACTIONS, describe, object_label
 from spstories.services import audit
 from spstories.storage import audit_trail
 from spstories.storage.models import (
@@ -69,6 +69,11 @@ class Entry:
     description: str
     position: int | None
     hash: str | None
+
+    @property
+    def record(self) -> str:
+        """The record the event is about, in words (``case study 12``)."""
+        return object_label(self.event.object_type, self.event.object_id)
 
     @property
     def occurred_at(self) -> datetime:

@@ -62,6 +62,19 @@ def test_an_admin_sees_their_organisations_events_in_plain_words(client, auth, l
     assert "south worker" not in text and "failed to log in" not in text
 
 
+def test_the_record_column_names_records_in_words(client, auth, db, log, users):
+    audit.record(db, "user.update", user=users["admin"], obj=users["link_worker"])
+    db.commit()
+    auth.login("admin@north.test")
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    records = [re.sub(r"<[^>]+>", "", cells[4]).strip() for cells in
+               (row.split("<td>")[1:] for row in page.split("<tbody>", 1)[1].split("<tr>")[1:])
+               if len(cells) > 4]
+    assert f"account {users['link_worker'].id}" in records
+    assert "client N-7" in records  # a client's own event names it once, by reference
+    assert not any("User " in r or "Client " in r for r in records)
+
+
 def test_another_organisations_admin_sees_only_theirs(client, auth, log):
     auth.login("admin@south.test")
     text = "\n".join(_rows(client.get("/admin/audit/").get_data(as_text=True)))
