@@ -48,8 +48,10 @@ def create_app(
 
     from spstories.web import (
         admin,
+        audit_pages,
         auth,
         case_studies,
+        client_rights,
         clients,
         codebooks,
         dashboard,
@@ -86,6 +88,8 @@ def create_app(
         tokens,
         exports,
         health,
+        client_rights,
+        audit_pages,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)

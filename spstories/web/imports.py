@@ -52,6 +52,7 @@ from spstories.services.imports import (
 )
 from spstories.storage.models import Job
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.jobs import job_progress, reap_job, start_job
 
@@ -260,10 +261,12 @@ def job(token: str, job_id: int) -> str | Response:
 @bp.route("/<token>/errors.csv")
 @roles(*IMPORTERS)
 def error_report(token: str) -> Response:
-    _load(token)
+    stored = _load(token)
     path = _path(token, "errors.csv")
     if not path.exists():
         abort(404)
+    record_access("import.errors.download", organisation_id=stored.organisation_id,
+                  kind=stored.kind)
     return _download(path.read_bytes(), "text/csv; charset=utf-8", "import-errors.csv")
 
 

@@ -7,6 +7,8 @@ failed when it is looked at.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template
 from werkzeug.wrappers import Response
 
@@ -26,10 +28,16 @@ def _runner() -> JobRunner:
     return current_app.extensions["spstories.jobs"]
 
 
-def start_job(kind: str, params: dict, user: User, organisation_id: int | None = None) -> Job:
-    """Create a job in this request's transaction, commit, and run it in the background."""
+def start_job(kind: str, params: dict, user: User, organisation_id: int | None = None,
+              prepare: Callable[[Job], object] | None = None) -> Job:
+    """Create a job in this request's transaction, commit, and run it in the background.
+
+    ``prepare`` gets the new job before the commit (to point a record at it).
+    """
     db = get_db()
     job = create_job(db, kind, params, user, organisation_id)
+    if prepare is not None:
+        prepare(job)
     db.commit()
     _runner().submit(job.id)
     return job
