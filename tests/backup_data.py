@@ -14,13 +14,22 @@ from sqlalchemy.orm import Session
 
 from spstories.core.topics.model import TopicParams
 from spstories.core.vocabulary import ConsentLevel
-from spstories.services import evidence, research, research_coding, review, topics
+from spstories.services import (
+    api_writes,
+    evidence,
+    research,
+    research_coding,
+    review,
+    sp_standard,
+    tokens,
+    topics,
+)
 from spstories.services import reports as report_service
 from spstories.services.codebooks import latest_version
 from spstories.services.demo import demo_logins, load_demo
 from spstories.services.jobs import create_job
 from spstories.services.reports import ReportFilters
-from spstories.storage.models import Consent, Feedback, Tag, Topic, User
+from spstories.storage.models import Consent, Feedback, Organisation, Tag, Topic, User
 
 TEXT = "I was lonely. Now I go to the walking group every week and I feel much happier."
 
@@ -29,13 +38,15 @@ def fill(session: Session, clients: int = 6) -> None:
     """Load the demo, then use every other part of the app once; commits."""
     load_demo(session, clients=clients, seed=3)
     session.commit()
-    logins = {login.role.lower(): login.email for login in demo_logins(session)}
+    logins: dict[str, str] = {}
+    for login in demo_logins(session):  # the first of each role shares the first organisation
+        logins.setdefault(login.role.lower(), login.email)
     users = {
         role: session.scalars(select(User).where(User.email == email)).one()
         for role, email in logins.items()
     }
     researcher, manager = users["researcher"], users["manager"]
-    org_id = researcher.organisations[0].id
+    org_id = manager.organisations[0].id  # the researcher is in every organisation
 
     codebook = latest_version(session, "sp-outcomes")
     project = research.create_project(session, researcher, "Walking study", org_id,
@@ -73,6 +84,12 @@ def fill(session: Session, clients: int = 6) -> None:
                                    background="Our service.", filters=filters)
     report_service.generate(session, manager, report, threshold=5)
 
+    made = tokens.create_token(session, manager, "Data team", can_write=True)
+    api_writes.create_feedback(session, manager, made.token, {
+        "organisation_id": org_id, "source": "client", "channel": "email",
+        "received_on": "2025-02-01", "text": TEXT}, key="backup-test-1")
+    sp_standard.export_zip(session, [session.get(Organisation, org_id)], start=None, end=None,
+                           actor=manager)
     create_job(session, "retag", {"codebook": "sp-outcomes"}, manager, org_id)
     run = topics.create_run(session, researcher, org_id, None, TopicParams(), {})
     session.add(Topic(run_id=run.id, number=0, label="walking, group", terms=[["walking", 0.4]],

@@ -20,8 +20,13 @@ from spstories.errors import SpstoriesError
 # name -> ("module:attribute", the line `spstories --help` shows for it)
 COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("spstories.cli.backup:backup", "Back up the whole database to one file."),
+    "audit": ("spstories.cli.governance:audit", "Export the audit log; check its hash chain."),
     "codebook": ("spstories.cli.tagging:codebook", "Check and read codebook files."),
     "demo": ("spstories.cli.demo:demo", "Load the synthetic demo (organisations, clients, tags)."),
+    "erase-client": (
+        "spstories.cli.governance:erase_client",
+        "Erase a client and everything held about them.",
+    ),
     "evaluate": (
         "spstories.cli.tagging:evaluate",
         "Score a tagger against gold codes: precision, recall, F1.",
@@ -38,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spstories.cli.research:import_qdpx",
         "Add a .qdpx project from another QDA tool to a research project.",
     ),
+    "import": (
+        "spstories.cli.importing:import_command",
+        "Import clients, referrals, measures or feedback from a file: all rows or none.",
+    ),
     "init-db": ("spstories.cli.database:init_db", "Create the database schema."),
     "orgs": ("spstories.cli.users:orgs", "Create and list organisations."),
     "rebuild-dashboard": (
@@ -51,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "research": ("spstories.cli.research:research", "Create and list research projects."),
     "restore": ("spstories.cli.backup:restore", "Restore a backup into an empty database."),
     "retag": ("spstories.cli.retag:retag", "Re-tag all case studies and feedback."),
+    "subject-access": (
+        "spstories.cli.governance:subject_access_command",
+        "Write everything held about a client to a zip.",
+    ),
     "tag": ("spstories.cli.tagging:tag", "Tag texts from a JSONL, CSV or text file."),
     "tokens": ("spstories.cli.tokens:tokens", "Make, list and revoke personal API tokens."),
     "topics": ("spstories.cli.topics:topics", "Find topics the codebook does not name."),

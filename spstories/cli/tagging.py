@@ -13,12 +13,13 @@ from typing import Any, TextIO, cast
 import click
 from tqdm import tqdm
 
+from spstories.cli.corpus import corpus_options
 from spstories.core.codebook import (
-    Codebook,
     codebook_to_markdown,
     find_codebook,
     load_codebook,
 )
+from spstories.core.corpus.records import tag_record
 from spstories.core.embeddings import NONE
 from spstories.core.embeddings import backends as embedding_backends
 from spstories.core.embeddings import resolve as resolve_embeddings
@@ -76,19 +77,6 @@ def _output(path: str | None) -> Iterator[TextIO | None]:
         yield f
 
 
-def _record(text_id: str, tagger: Tagger, tags: list[Any], text: str) -> dict[str, Any]:
-    codebook: Codebook = tagger.codebook
-    record: dict[str, Any] = {
-        "id": text_id,
-        "codebook": codebook.id,
-        "codebook_version": codebook.version,
-        "tags": [t.to_dict(with_codebook=False) for t in tags],
-    }
-    if codebook.assignment == "single":
-        record["ranking"] = [{"code": c, "score": s} for c, s in rank(tagger, text)]
-    return record
-
-
 tagger_option = click.option(
     "--tagger",
     "kind",
@@ -121,9 +109,9 @@ min_score_option = click.option(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "text"]),
+    type=click.Choice(["jsonl", "csv", "parquet", "text"]),
     default=None,
-    help="Input format (default: from the file name; .jsonl, .csv/.tsv, else text).",
+    help="Input format (default: from the file name; .jsonl, .csv/.tsv, .parquet, else text).",
 )
 @click.option("--text-column", default="text", show_default=True, help="CSV column to tag.")
 @click.option(
@@ -151,6 +139,7 @@ min_score_option = click.option(
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
+@corpus_options
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
 @friendly
 def tag(
@@ -165,10 +154,11 @@ def tag(
     progress: bool | None,
     input_path: str,
 ) -> None:
-    """Tag every text of INPUT (JSONL of {"id", "text"}, CSV, or plain text) and write one
-    JSON line per text: {"id", "codebook", "codebook_version", "tags": [...]}, tags best
-    first. Single-label codebooks (sp-data-practice) add "ranking": every subtheme with
-    its score, best first."""
+    """Tag every text of INPUT (JSONL of {"id", "text"}, CSV, Parquet, or plain text) and
+    write one JSON line per text: {"id", "codebook", "codebook_version", "tags": [...]},
+    tags best first. Single-label codebooks (sp-data-practice) add "ranking": every
+    subtheme with its score, best first. --engine dask tags a large input in partitions
+    on a Dask cluster, with the same results."""
     texts = read_texts(
         input_path,
         cast(Format | None, fmt),
@@ -185,7 +175,7 @@ def tag(
     )
     with _output(output) as out, bar:
         for item, tags in zip(texts, tagger.tag_many(t.text for t in texts), strict=True):
-            record = _record(item.id, tagger, tags, item.text)
+            record = tag_record(item.id, tagger, tags, item.text)
             click.echo(json.dumps(record, ensure_ascii=False), file=out)
             bar.update()
 

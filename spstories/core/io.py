@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from spstories.errors import ImportRowError, SpstoriesError
 
-Format = Literal["jsonl", "csv", "text"]
+Format = Literal["jsonl", "csv", "parquet", "text"]
 Split = Literal["paragraphs", "lines", "none"]
 _SUFFIXES: dict[str, Format] = {
     ".jsonl": "jsonl",
@@ -24,6 +24,8 @@ _SUFFIXES: dict[str, Format] = {
     ".json": "jsonl",
     ".csv": "csv",
     ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 _BLANK = re.compile(r"\n[ \t]*\n")
 
@@ -35,7 +37,8 @@ class InputText:
 
 
 def detect_format(path: str | Path) -> Format:
-    """From the file name: .jsonl/.ndjson/.json, .csv/.tsv, anything else plain text."""
+    """From the file name: .jsonl/.ndjson/.json, .csv/.tsv, .parquet/.pq, anything else
+    plain text."""
     return _SUFFIXES.get(Path(str(path)).suffix.lower(), "text")
 
 
@@ -67,10 +70,15 @@ def read_csv(
     text_column: str = "text",
     id_column: str | None = None,
     delimiter: str = ",",
+    fieldnames: Sequence[str] | None = None,
+    start: int = 2,
 ) -> Iterator[InputText]:
     """Rows of a CSV with a header; ids from ``id_column`` (default: "id" if present,
-    else the row number, counting the header as row 1)."""
-    reader = csv.DictReader(lines, delimiter=delimiter)
+    else the row number, counting the header as row 1, blank rows not counted).
+
+    A part of a file read on its own passes the header as ``fieldnames`` and the number
+    of its first row as ``start``."""
+    reader = csv.DictReader(lines, fieldnames=fieldnames, delimiter=delimiter)
     columns = reader.fieldnames or []
     if text_column not in columns:
         raise SpstoriesError(
@@ -83,7 +91,7 @@ def read_csv(
         )
     if id_column is None and "id" in columns:
         id_column = "id"
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(reader, start=start):
         text = row.get(text_column)
         if text is None:
             raise ImportRowError("row is shorter than the header", row=number, column=text_column)
@@ -123,6 +131,11 @@ def read_texts(
     """All texts of a file, its format detected from the name unless given."""
     path = Path(path)
     fmt = fmt or detect_format(path)
+    if fmt == "parquet":
+        # The corpus reader owns Parquet (row groups, pyarrow loaded only here).
+        from spstories.core.corpus.reading import read_whole
+
+        return read_whole(path, fmt, text_column=text_column, id_column=id_column)
     try:
         with path.open(encoding="utf-8-sig", newline="" if fmt == "csv" else None) as f:
             if fmt == "jsonl":

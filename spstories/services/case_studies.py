@@ -24,6 +24,9 @@ from spstories.storage.models.base import utcnow
 from spstories.storage.queries import scoped
 
 EDITABLE = (CaseStudyStatus.DRAFT.value, CaseStudyStatus.RETURNED.value)
+_EDITABLE_FIELDS = ("organisation_id", "client_id", "title", "referral_id", "referral_source",
+                    "referral_route", "presenting_needs", "needs_notes", "what_matters",
+                    "support_given", "narrative", "outcomes_in_own_words", "client_quote")
 
 
 class CaseStudyError(SpstoriesError):
@@ -119,11 +122,18 @@ def _apply(case_study: CaseStudy, data: CaseStudyInput, client: Client | None) -
     case_study.narrative = data.narrative
     case_study.outcomes_in_own_words = data.outcomes_in_own_words
     case_study.client_quote = data.client_quote
-    case_study.activities = [
-        LinkedActivity(provider=p.strip(), activity=a.strip(), started_on=d)
-        for p, a, d in data.activities
-        if p.strip() and a.strip()
-    ]
+    wanted = [(p.strip(), a.strip(), d) for p, a, d in data.activities if p.strip() and a.strip()]
+    if wanted != [(a.provider, a.activity, a.started_on) for a in case_study.activities]:
+        case_study.activities = [
+            LinkedActivity(provider=p, activity=a, started_on=d) for p, a, d in wanted
+        ]
+
+
+def _snapshot(case_study: CaseStudy) -> dict[str, object]:
+    """What an edit can change, to name (never show) the changes in the audit trail."""
+    values: dict[str, object] = {key: getattr(case_study, key) for key in _EDITABLE_FIELDS}
+    values["activities"] = [(a.provider, a.activity, a.started_on) for a in case_study.activities]
+    return values
 
 
 def can_edit(user: User, case_study: CaseStudy) -> bool:
@@ -157,10 +167,15 @@ def save_draft(
             draft_key=data.draft_key or None,
         )
         session.add(case_study)
+    before = {} if created else _snapshot(case_study)
     _apply(case_study, data, client)
+    after = {} if created else _snapshot(case_study)
+    changed = sorted(key for key in after if after[key] != before[key])
     session.flush()
     if created:
         audit.record(session, "case_study.create", user=user, obj=case_study)
+    elif changed:
+        audit.record(session, "case_study.update", user=user, obj=case_study, fields=changed)
     return case_study
 
 
@@ -237,7 +252,8 @@ def return_for_changes(
     case_study.reviewed_by_id = manager.id
     case_study.reviewed_at = utcnow()
     case_study.review_comment = comment.strip()
-    audit.record(session, "case_study.return", user=manager, obj=case_study, comment=comment)
+    # The comment stays on the case study: the trail holds no free text (it outlives erasure).
+    audit.record(session, "case_study.return", user=manager, obj=case_study)
     return case_study
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from spstories.core.corpus.engines import Engine
 from spstories.core.importing import ParsedRow
 from spstories.core.measures import get_instrument
 from spstories.services.codebooks import latest_version
-from spstories.services.tagging import OUTCOMES_CODEBOOK, tag_document
+from spstories.services.tagging import OUTCOMES_CODEBOOK, Target, save_machine_tags, tag_texts
 from spstories.storage.models import (
     Client,
     Feedback,
@@ -26,9 +27,6 @@ from spstories.storage.models import (
     User,
 )
 from spstories.storage.models.base import utcnow
-
-# Kept well under SQLite's limit on bound parameters in one IN (...).
-_CHUNK = 500
 
 
 def insert_clients(session: Session, org: Organisation, user: User, rows: list[ParsedRow]) -> int:
@@ -72,10 +70,24 @@ def insert_referrals(session: Session, org: Organisation, user: User, rows: list
     )
 
 
-def insert_feedback(session: Session, org: Organisation, user: User, rows: list[ParsedRow]) -> int:
-    """Feedback is tagged as it is stored, like feedback recorded by hand."""
+def insert_feedback(
+    session: Session,
+    org: Organisation,
+    user: User,
+    rows: list[ParsedRow],
+    *,
+    engine: Engine | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Feedback is tagged as it is stored, like feedback recorded by hand: every text is
+    tagged first (on ``engine`` when given; ``progress(n)`` as ``n`` more are done), then
+    the items and their tags are inserted in bulk."""
     if not rows:
         return 0
+    codebook = latest_version(session, OUTCOMES_CODEBOOK)  # looked up once, not per item
+    texts = [p.values["text"] for p in rows]
+    found = (tag_texts(codebook, texts, engine=engine, progress=progress) if codebook
+             else [[] for _ in texts])
     now = utcnow()
     names = ("client_id", "source", "channel", "formal", "received_on", "text")
     ids = session.scalars(
@@ -90,14 +102,12 @@ def insert_feedback(session: Session, org: Organisation, user: User, rows: list[
             for p in rows
         ],
     ).all()
-    codebook = latest_version(session, OUTCOMES_CODEBOOK)  # looked up once, not per item
-    # Without autoflush the new tags are inserted in one batch at the end, not item by item.
-    with session.no_autoflush:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            for item in session.scalars(select(Feedback).where(Feedback.id.in_(chunk))):
-                tag_document(session, item, codebook)
-    session.flush()
+    if codebook is not None:
+        units = [
+            (Target("feedback_id", item_id, org.id, p.values["client_id"]), "text")
+            for item_id, p in zip(ids, rows, strict=True)
+        ]
+        save_machine_tags(session, units, found, codebook, replace=False)
     return len(ids)
 
 
@@ -154,7 +164,9 @@ def _bulk(session: Session, model: type, rows: Iterable[dict[str, Any]]) -> int:
     return len(batch)
 
 
-WRITERS: dict[str, Callable[[Session, Organisation, User, list[ParsedRow]], int]] = {
+# Each writer takes (session, organisation, user, rows); feedback also takes the engine
+# that tags it and a progress callback.
+WRITERS: dict[str, Callable[..., int]] = {
     "clients": insert_clients,
     "referrals": insert_referrals,
     "measures": insert_measures,

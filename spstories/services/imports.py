@@ -9,20 +9,26 @@ audit event. The caller commits.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from spstories.core.corpus.engines import Engine, engine_from_environment
 from spstories.core.importing import (
     ImportKind,
     ParsedRow,
     Table,
+    bare_message,
     check_mapping,
+    error_report_csv,
     get_kind,
     guess_mapping,
+    read_table,
     validate_rows,
 )
 from spstories.core.measures import parse_timepoint
@@ -30,6 +36,7 @@ from spstories.core.vocabulary import Role
 from spstories.errors import ImportRowError, MeasureError, SpstoriesError
 from spstories.services import audit
 from spstories.services.import_writers import WRITERS
+from spstories.services.jobs import Progress, register_task
 from spstories.storage.models import (
     Client,
     Feedback,
@@ -113,14 +120,18 @@ def run_import(
     mapping: Mapping[str, int | None],
     *,
     skip_duplicates: bool = False,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate every row of ``table`` and, only if there are no errors, insert them all.
 
     Duplicates are errors unless ``skip_duplicates``: then they are left out and listed in
     ``skipped``. Raises ImportRefused or ImportMappingError before reading any row, and
     ImportConflictError (after rolling the session back) if a concurrent writer got there
-    first.
+    first. Feedback is tagged on ``engine`` (default: this process); ``progress`` hears
+    how far the import has got (a background job passes its own).
     """
+    report = progress or (lambda fraction, message: None)
     kind = _kind(kind_name)
     org_id = organisation if isinstance(organisation, int) else organisation.id
     org = importable_organisation(user, org_id)
@@ -128,6 +139,7 @@ def run_import(
     if problems:
         raise ImportMappingError(problems)
     result = ImportResult(kind.name, table.file_name, len(table.rows))
+    report(0.02, f"Checking {len(table.rows):,} rows")
     rows, result.errors = validate_rows(kind, table, mapping)
     if kind.name != "clients":
         rows = _resolve_clients(session, org, rows, result.errors, _columns(table, mapping))
@@ -135,8 +147,19 @@ def run_import(
     if result.errors:
         result.errors.sort(key=lambda error: error.row)  # stable: columns stay in file order
         return result
+    report(0.1, f"Importing {len(rows):,} rows")
+    extra: dict[str, Any] = {}
+    if kind.name == "feedback":
+        tagged = 0
+
+        def step(n: int) -> None:
+            nonlocal tagged
+            tagged += n
+            report(0.1 + 0.85 * tagged / len(rows), f"Tagged {tagged:,} of {len(rows):,} items")
+
+        extra = {"engine": engine, "progress": step}
     try:
-        result.created = WRITERS[kind.name](session, org, user, rows)
+        result.created = WRITERS[kind.name](session, org, user, rows, **extra)
     except IntegrityError:
         session.rollback()
         raise ImportConflictError(
@@ -295,3 +318,53 @@ def _drop_duplicates(
 def _key_words(kind: ImportKind) -> str:
     labels = [kind.field(name).label.lower() for name in kind.duplicate_key]
     return ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else labels[0]
+
+
+# Problems kept on a failed background import's job row (the report file has them all).
+SHOWN_ERRORS = 200
+
+
+@register_task("import")
+def import_task(session: Session, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Background job: a large import, all rows or none, feedback tagged on the
+    configured engine. The upload is read from ``data_path`` (and removed once
+    imported); a refused import writes its problems to ``errors_path`` as CSV."""
+    user = session.get(User, int(params["user_id"]))
+    if user is None:
+        raise ImportRefused("the account that started this import no longer exists")
+    data_path = Path(params["data_path"])
+    try:
+        data = data_path.read_bytes()
+    except OSError:
+        raise SpstoriesError("the uploaded file is no longer there; upload it again") from None
+    table = read_table(data, params["file_name"], max_rows=int(params["max_rows"]))
+    mapping = {name: None if i is None else int(i) for name, i in params["mapping"].items()}
+    where = "in this process"
+    with ExitStack() as stack:
+        engine = None
+        if params["kind"] == "feedback":
+            engine = stack.enter_context(engine_from_environment())
+            where = engine.describe()
+        result = run_import(session, user, int(params["organisation_id"]), params["kind"], table,
+                            mapping, skip_duplicates=bool(params.get("skip_duplicates")),
+                            engine=engine, progress=progress)
+    summary: dict[str, Any] = {
+        "ok": result.ok,
+        "kind": result.kind,
+        "file_name": result.file_name,
+        "total_rows": result.total_rows,
+        "engine": where,
+    }
+    if not result.ok:
+        Path(params["errors_path"]).write_bytes(error_report_csv(result.errors))
+        return summary | {
+            "error_count": len(result.errors),
+            "errors": [[e.row, e.column, bare_message(e)] for e in result.errors[:SHOWN_ERRORS]],
+        }
+    data_path.unlink(missing_ok=True)
+    progress(1.0, f"Imported {result.created:,} rows")
+    return summary | {
+        "created": result.created,
+        "organisation": importable_organisation(user, int(params["organisation_id"])).name,
+        "skipped": [[e.row, bare_message(e)] for e in result.skipped],
+    }

@@ -219,6 +219,25 @@ def get_document(session: Session, project: ResearchProject, doc_id: int) -> Pro
     return document if document is not None and document.project_id == project.id else None
 
 
+def document_client(session: Session, project: ResearchProject,
+                    document: ProjectDocument) -> int | None:
+    """The client whose words a document holds: its source record's client while that
+    exists, else the client its ``client`` attribute names (a document imported back from
+    a .qdpx export) in the project's organisation."""
+    source: CaseStudy | Feedback | None = None
+    if document.case_study_id:
+        source = session.get(CaseStudy, document.case_study_id)
+    elif document.feedback_id:
+        source = session.get(Feedback, document.feedback_id)
+    if source is not None:
+        return source.client_id
+    reference = (document.attributes or {}).get("client")
+    if not reference:
+        return None
+    return session.scalar(select(Client.id).where(
+        Client.organisation_id == project.organisation_id, Client.reference == reference))
+
+
 def _client_attributes(session: Session, client_id: int | None) -> dict[str, str]:
     client = session.get(Client, client_id) if client_id else None
     if client is None:
@@ -257,7 +276,8 @@ def add_app_document(session: Session, user: User, project: ResearchProject,
                                feedback_id=item.id if kind == "feedback" else None)
     session.add(document)
     session.flush()
-    _record(session, "research.document.add", user, project, document, kind=kind)
+    _record(session, "research.document.add", user, project, document, kind=kind,
+            client_id=item.client_id)
     return document
 
 

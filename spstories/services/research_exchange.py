@@ -250,9 +250,16 @@ def _columns(rows: list[dict]) -> list[str]:
     return [*SEGMENT_COLUMNS, *extra]
 
 
-def segments_csv(session: Session, project: ResearchProject, user: User | None) -> str:
+def _segments(session: Session, project: ResearchProject, user: User | None,
+              fmt: str) -> list[dict]:
     require_text_export(user, project)
     rows = list(segment_rows(session, project))
+    _record(session, "research.export.segments", user, project, format=fmt, rows=len(rows))
+    return rows
+
+
+def segments_csv(session: Session, project: ResearchProject, user: User | None) -> str:
+    rows = _segments(session, project, user, "csv")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_columns(rows))
     writer.writeheader()
@@ -262,8 +269,7 @@ def segments_csv(session: Session, project: ResearchProject, user: User | None) 
 
 
 def segments_xlsx(session: Session, project: ResearchProject, user: User | None) -> bytes:
-    require_text_export(user, project)
-    rows = list(segment_rows(session, project))
+    rows = _segments(session, project, user, "xlsx")
     columns = _columns(rows)
     book = Workbook()
     sheet = book.active

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spstories.core.corpus.engines import Engine, engine_from_environment
 from spstories.core.topics.artifacts import RunRecord, run_folder, save_run
 from spstories.core.topics.corpus import (
     SourceText,
@@ -27,7 +28,7 @@ from spstories.paths import MODELS_DIR
 from spstories.services import audit
 from spstories.services.codebooks import latest_version, sync_codebook
 from spstories.services.jobs import Progress, register_task
-from spstories.services.tagging import TAGGED_FIELDS, tagger_for
+from spstories.services.tagging import TAGGED_FIELDS, tag_texts
 from spstories.storage.models import CaseStudy, Code, Codebook, Feedback, Tag, TopicRun, User
 from spstories.storage.models import Topic as TopicRow
 
@@ -97,25 +98,32 @@ def _stored_spans(session: Session, codebook: Codebook, units: Iterable[Unit]
 
 
 def unit_codes(session: Session, codebook: Codebook, units: list[Unit],
-               progress: Progress) -> dict[str, set[str]]:
-    """Codes on each unit: stored tags overlapping it, plus the codebook's tagger run on it."""
+               progress: Progress, engine: Engine | None = None) -> dict[str, set[str]]:
+    """Codes on each unit: stored tags overlapping it, plus the codebook's tagger run on it
+    (on ``engine`` when given)."""
     found = codes_by_unit(units, _stored_spans(session, codebook, units))
-    _spec, tagger = tagger_for(codebook)
-    for i, tags in enumerate(tagger.tag_many(u.text for u in units)):
-        found[units[i].id].update(t.code for t in tags)
-        if i % 500 == 0:
-            progress(0.1 + 0.2 * i / len(units), f"Tagged {i} of {len(units)} units")
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(0.1 + 0.2 * done / len(units), f"Tagged {done} of {len(units)} units")
+
+    tagged = tag_texts(codebook, [u.text for u in units], engine=engine, progress=step)
+    for unit, tags in zip(units, tagged, strict=True):
+        found[unit.id].update(t.code for t in tags)
     return found
 
 
 def run_topics(session: Session, run: TopicRun, progress: Progress,
-               models_dir: Path = MODELS_DIR) -> dict[str, Any]:
-    """Fit the run's topics, store them on the run and save the run under ``models_dir``."""
+               models_dir: Path = MODELS_DIR, engine: Engine | None = None) -> dict[str, Any]:
+    """Fit the run's topics, store them on the run and save the run under ``models_dir``;
+    the codebook's tagger runs on ``engine`` when given (the topic model in this process)."""
     params = TopicParams.from_dict(run.params)
     codebook = session.get(Codebook, run.codebook_id) if run.codebook_id else None
     progress(0.02, "Reading the narratives")
     units = build_units(gather_sources(session, run.organisation_id, run.filters), params.level)
-    codes = unit_codes(session, codebook, units, progress) if codebook else {}
+    codes = unit_codes(session, codebook, units, progress, engine) if codebook else {}
     if params.residual:
         units = residual(units, codes)
     progress(0.3, f"Finding topics in {len(units)} {params.level}s")
@@ -156,7 +164,11 @@ def topics_task(session: Session, params: dict[str, Any], progress: Progress) ->
     user = session.get(User, run.created_by_id) if run.created_by_id else None
     if user is not None and run.organisation_id not in user.organisation_ids:
         raise SpstoriesError("the run's organisation is not one of its author's")
-    return run_topics(session, run, progress, Path(params.get("models_dir") or MODELS_DIR))
+    models_dir = Path(params.get("models_dir") or MODELS_DIR)
+    if not run.codebook_id:  # nothing to tag
+        return run_topics(session, run, progress, models_dir)
+    with engine_from_environment() as engine:
+        return run_topics(session, run, progress, models_dir, engine)
 
 
 def visible_runs(session: Session, user: User) -> list[TopicRun]:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from spstories.storage import dashboard_summaries
+from spstories.storage import audit_trail, dashboard_summaries
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -66,10 +66,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that bring the dashboard summaries up to date before each commit."""
+def make_session_factory(engine: Engine, *, unaudited: str = "warn") -> sessionmaker[Session]:
+    """Sessions that bring the dashboard summaries up to date and seal their audit events
+    before each commit; ``unaudited`` says what a change without an audit event does
+    (``storage.audit_trail``)."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     dashboard_summaries.install(factory)
+    audit_trail.install(factory, unaudited=unaudited)
     return factory
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import MethodNotAllowed
 
 from spstories import __version__
 from spstories.paths import INSTANCE_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -47,8 +48,10 @@ def create_app(
 
     from spstories.web import (
         admin,
+        audit_pages,
         auth,
         case_studies,
+        client_rights,
         clients,
         codebooks,
         dashboard,
@@ -85,6 +88,8 @@ def create_app(
         tokens,
         exports,
         health,
+        client_rights,
+        audit_pages,
     ):
         app.register_blueprint(module.bp)
     jobs.init_app(app)
@@ -120,9 +125,15 @@ def _register_error_pages(app: Flask) -> None:
             404, "Not found", "There is nothing here, or it belongs to another organisation."
         ),
     )
-    app.register_error_handler(
-        405, lambda e: page(405, "Not allowed", "This address does not accept that request.")
-    )
+    def method_not_allowed(error: MethodNotAllowed) -> Response:
+        response = make_response(
+            page(405, "Not allowed", "This address does not accept that request.")
+        )
+        # HTTP requires a 405 to say which methods the address does accept.
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
+
+    app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(
         413,
         lambda e: page(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     jsonify,
     redirect,
@@ -29,10 +28,10 @@ from spstories.core.vocabulary import (
 from spstories.services import case_studies as service
 from spstories.services.documents import client_references, document_tags
 from spstories.storage.models import CaseStudy, Client
-from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.case_study_forms import CaseStudyForm
-from spstories.web.db import get_db
+from spstories.web.db import get_db, get_or_404
 from spstories.web.forms import options
 from spstories.web.highlight import Span, highlight
 
@@ -41,10 +40,7 @@ WRITERS = (Role.LINK_WORKER, Role.MANAGER)
 
 
 def _load(case_study_id: int) -> CaseStudy:
-    case_study = get_scoped(get_db(), CaseStudy, case_study_id, current_user())
-    if case_study is None:
-        abort(404)
-    return case_study
+    return get_or_404(CaseStudy, case_study_id)
 
 
 def _form(case_study: CaseStudy | None = None) -> CaseStudyForm:
@@ -73,6 +69,7 @@ def index() -> str:
         status = None
     mine = request.args.get("mine") == "1"
     items = service.list_case_studies(get_db(), current_user(), status, mine)
+    record_access("case_study.list", status=status, mine=mine, shown=len(items))
     return render_template(
         "case_studies/index.html", items=items, status=status, mine=mine, statuses=CaseStudyStatus
     )
@@ -140,6 +137,7 @@ def edit(case_study_id: int) -> str | Response:
     form = _form(case_study)
     if form.validate_on_submit() and (response := _save(form, case_study)) is not None:
         return response
+    record_access("case_study.view", case_study)
     return render_template(
         "case_studies/form.html",
         form=form,
@@ -182,6 +180,7 @@ def preview() -> Response:
 def view(case_study_id: int) -> str:
     db = get_db()
     case_study = _load(case_study_id)
+    record_access("case_study.view", case_study)
     tags = document_tags(db, case_study_id=case_study.id)
     highlighted = {
         field: highlight(

@@ -12,9 +12,10 @@ from spstories.core.measures import load_instruments
 from spstories.core.vocabulary import AgeBand, EthnicGroup, Gender, Role
 from spstories.services import clients as service
 from spstories.services import measures
+from spstories.services.subject_access import can_answer_rights
 from spstories.storage.models import Client, MeasureResponse
-from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.client_forms import (
     ClientForm,
     MeasureForm,
@@ -23,7 +24,7 @@ from spstories.web.client_forms import (
     read_answers,
     show_errors,
 )
-from spstories.web.db import get_db
+from spstories.web.db import get_db, get_or_404
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 RECORDERS = (Role.LINK_WORKER, Role.MANAGER)
@@ -35,10 +36,7 @@ CHANGE_LABELS = {
 
 
 def _load(client_id: int) -> Client:
-    client = get_scoped(get_db(), Client, client_id, current_user())
-    if client is None:
-        abort(404)
-    return client
+    return get_or_404(Client, client_id)
 
 
 def _can_record() -> bool:
@@ -51,6 +49,7 @@ def index() -> str:
     search = request.args.get("q", "").strip()[:64]
     user = current_user()
     items = service.list_clients(get_db(), user, search)
+    record_access("client.list", search=search, shown=len(items))
     return render_template(
         "clients/index.html",
         items=items,
@@ -104,6 +103,7 @@ def timeline(client_id: int) -> str:
     db = get_db()
     client = _load(client_id)
     user = current_user()
+    record_access("client.view", client)
     return render_template(
         "clients/timeline.html",
         client=client,
@@ -116,6 +116,7 @@ def timeline(client_id: int) -> str:
         Gender=Gender,
         EthnicGroup=EthnicGroup,
         organisation=next((o for o in user.organisations if o.id == client.organisation_id), None),
+        can_answer_rights=can_answer_rights(user, client),
     )
 
 
@@ -125,6 +126,8 @@ def record_measure(client_id: int) -> str | Response:
     client = _load(client_id)
     instruments = load_instruments()
     instrument_id = request.args.get("instrument", "")
+    if request.method == "GET":
+        record_access("client.view", client, instrument=instrument_id or None)
     if not instrument_id:
         return render_template(
             "clients/choose_instrument.html", client=client, instruments=instruments.values()

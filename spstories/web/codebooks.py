@@ -13,6 +13,7 @@ from spstories.services.codebooks import spec_of
 from spstories.services.overview import codebook_versions
 from spstories.storage.models import Codebook
 from spstories.web.access import any_role, current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.jobs import start_job
 
@@ -43,4 +44,6 @@ def view(codebook_id: int) -> str:
         abort(404)
     spec = spec_of(row)
     document = Markup(render_markdown(codebook_to_markdown(spec)))  # noqa: S704 - sanitised
+    # Draft versions made from topic runs carry sentences of narratives as examples.
+    record_access("codebook.view", row)
     return render_template("codebooks/view.html", codebook=row, document=document)

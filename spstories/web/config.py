@@ -39,8 +39,9 @@ def _secret_key(instance: Path) -> str:
 def load_config(
     app: Flask, test_config: Mapping[str, Any] | None, *, production: bool = False
 ) -> None:
-    """Load settings; in ``production`` refuse to start without a strong secret key, in
-    debug mode, or with session cookies that would travel over plain HTTP."""
+    """Load settings; refuse debug mode from any setting, and in ``production`` refuse to
+    start without a strong secret key or with session cookies that would travel over plain
+    HTTP."""
     instance = Path(app.instance_path)
     app.config.from_mapping(
         DATABASE_URL=DEFAULT_DATABASE_URL,
@@ -69,10 +70,10 @@ def load_config(
     if app.config.get("DEBUG"):
         # The Werkzeug debugger runs any code sent to it: only `spstories serve --debug`
         # on the loopback address may turn it on, never a setting that could reach production.
-        raise RuntimeError(
-            "DEBUG is set in the configuration (FLASK_DEBUG, SPSTORIES_DEBUG or "
-            "instance/config.py): remove it; use `spstories serve --debug` on 127.0.0.1 "
-            "for development."
+        raise ConfigurationError(
+            "Debug mode is for development only: DEBUG is set in the configuration "
+            "(SPSTORIES_DEBUG, FLASK_DEBUG or instance/config.py); remove it, and use "
+            "`spstories serve --debug` on 127.0.0.1 to develop."
         )
     if production:
         check_production(app.config)
@@ -93,10 +94,6 @@ def check_production(config: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             f"SPSTORIES_SECRET_KEY is too short: use at least {MIN_SECRET_LENGTH} random "
             "characters (docs/deployment.md)."
-        )
-    if config.get("DEBUG"):
-        raise ConfigurationError(
-            "Debug mode is for development only: unset SPSTORIES_DEBUG in production."
         )
     if not config.get("SESSION_COOKIE_SECURE"):
         raise ConfigurationError(

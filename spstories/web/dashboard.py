@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -17,7 +16,9 @@ from spstories.services.dashboard_tables import (
     coverage_warning,
 )
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import asked_for, record_access
 from spstories.web.db import get_db
+from spstories.web.query import date_arg, int_arg
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = (Role.MANAGER, Role.RESEARCHER, Role.ADMIN)
@@ -26,30 +27,14 @@ FILTER_KEYS = ("start", "end", "organisation_id", "service", "link_worker_id", "
 CONFIRMED_ONLY = "Confirmed tags only"
 
 
-def _date(name: str, errors: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{name.capitalize()} date: use the form 2026-03-31.")
-        return None
-
-
-def _int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def _filters() -> tuple[service.Filters, list[str]]:
     errors: list[str] = []
-    start, end = _date("start", errors), _date("end", errors)
+    start, end = date_arg("start", "Start date", errors), date_arg("end", "End date", errors)
     if start and end and start > end:
         errors.append("The start date is after the end date.")
     return service.Filters(
-        start=start, end=end, organisation_id=_int("organisation_id"),
-        service=request.args.get("service") or None, link_worker_id=_int("link_worker_id"),
+        start=start, end=end, organisation_id=int_arg("organisation_id"),
+        service=request.args.get("service") or None, link_worker_id=int_arg("link_worker_id"),
         source=request.args.get("source") or None, by=request.args.get("by") or None,
         include_modified=request.args.get("include_modified") == "1",
         confirmed_only=request.args.get("confirmed_only") == "1",
@@ -90,6 +75,7 @@ def index() -> str:
     figures = service.build(db, current_user(), filters)
     tables = all_tables(figures, threshold)
     choices = service.filter_choices(db, current_user())
+    record_access("dashboard.view", **asked_for(*FILTER_KEYS))
     return render_template(
         "dashboard/index.html",
         tables={t.slug: t for t in tables},
@@ -114,6 +100,7 @@ def table_csv(slug: str) -> Response:
     table = next((t for t in all_tables(figures, threshold) if t.slug == slug), None)
     if table is None:
         abort(404)
+    record_access("dashboard.export", table=slug, rows=len(table.rows), **asked_for(*FILTER_KEYS))
     return _csv(table)
 
 
@@ -144,6 +131,8 @@ def evidence() -> str:
         abort(404)
     quotes = service.evidence(get_db(), current_user(), filters, code=code, polarity=polarity,
                               kind=kind)
+    record_access("evidence.list", code=code, polarity=polarity, kind=kind, shown=len(quotes),
+                  **asked_for(*FILTER_KEYS))
     return render_template(
         "dashboard/evidence.html", quotes=quotes, code=code, polarity=polarity, kind=kind,
         query=_query_string(), confirmed_only=filters.confirmed_only,

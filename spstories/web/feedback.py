@@ -16,6 +16,7 @@ from spstories.services.documents import client_references, document_tags
 from spstories.storage.models import Client, Feedback
 from spstories.storage.queries import get_scoped
 from spstories.web.access import any_role, current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.forms import options
 from spstories.web.highlight import Span, highlight
@@ -105,6 +106,7 @@ def paste() -> str | Response:
 def index() -> str:
     limit = min(max(request.args.get("limit", 50, type=int) or 50, 1), 500)
     items = service.recent_feedback(get_db(), current_user(), limit=limit)
+    record_access("feedback.list", shown=len(items))
     return render_template("feedback/index.html", items=items)
 
 
@@ -115,6 +117,7 @@ def view(feedback_id: int) -> str:
     item = get_scoped(db, Feedback, feedback_id, current_user())
     if item is None:
         abort(404)
+    record_access("feedback.view", item)
     tags = document_tags(db, feedback_id=item.id)
     return render_template(
         "feedback/view.html",

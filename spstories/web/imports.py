@@ -1,5 +1,9 @@
 """Import from CSV and XLSX: upload, map the columns on a preview, then import all or nothing.
 
+Files with more than ``IMPORT_BACKGROUND_ROWS`` rows (default 500) are imported by a
+background job (``services.imports.import_task``): the mapping page then hands over to the
+job's progress page, which shows the result when it is done; no request waits for it.
+
 Uploads are kept server-side under ``<instance>/uploads`` with a random token for a name,
 next to a small JSON note of who uploaded them; only that user can use the token. Files
 are deleted after a successful import and any left over are purged after a day.
@@ -27,6 +31,7 @@ from spstories.core.importing import (
     ImportFileError,
     Table,
     bare_message,
+    check_mapping,
     column_letter,
     error_report_csv,
     field_hint,
@@ -35,7 +40,8 @@ from spstories.core.importing import (
     template_csv,
     template_xlsx,
 )
-from spstories.core.vocabulary import Role
+from spstories.core.vocabulary import JobStatus, Role
+from spstories.errors import ImportRowError
 from spstories.services.imports import (
     ImportConflictError,
     ImportMappingError,
@@ -44,14 +50,19 @@ from spstories.services.imports import (
     preview,
     run_import,
 )
+from spstories.storage.models import Job
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
+from spstories.web.jobs import job_progress, reap_job, start_job
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 IMPORTERS = (Role.LINK_WORKER, Role.MANAGER, Role.ADMIN)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_LIFETIME_SECONDS = 24 * 3600
 SHOWN_ERRORS = 200
+# Larger files are checked, imported and tagged by a background job.
+BACKGROUND_ROWS = 500
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{24}")
 
 
@@ -133,8 +144,15 @@ def mapping(token: str) -> str | Response:
     shown = preview(table, stored.kind)
     chosen, problems = shown.mapping, {}
     form = ConfirmForm()
-    if form.validate_on_submit():
+    submitted = form.validate_on_submit()
+    if submitted:
         chosen = _posted_mapping(stored.kind)
+    if submitted and len(table.rows) > _background_rows():
+        problems = check_mapping(shown.kind, table, chosen)
+        if not problems:
+            job = _start_import_job(stored, chosen, bool(form.skip_duplicates.data))
+            return redirect(url_for("imports.job", token=token, job_id=job.id))
+    elif submitted:
         db = get_db()
         try:
             result = run_import(
@@ -169,7 +187,7 @@ def mapping(token: str) -> str | Response:
             return render_template(
                 "imports/errors.html",
                 upload=stored,
-                result=result,
+                problem_count=len(result.errors),
                 kind=shown.kind,
                 organisation=organisation,
                 errors=result.errors[:SHOWN_ERRORS],
@@ -188,13 +206,67 @@ def mapping(token: str) -> str | Response:
     )
 
 
+def _start_import_job(stored: Upload, mapping: dict[str, int | None], skip: bool) -> Job:
+    """A large file is imported by a background job; only its uploader can follow it
+    (the job belongs to no organisation), since its problems quote the file."""
+    params = {
+        "token": stored.token,
+        "user_id": stored.user_id,
+        "organisation_id": stored.organisation_id,
+        "kind": stored.kind,
+        "file_name": stored.file_name,
+        "mapping": mapping,
+        "skip_duplicates": skip,
+        "max_rows": _max_rows(),
+        "data_path": str(stored.data_path.resolve()),
+        "errors_path": str(_path(stored.token, "errors.csv").resolve()),
+    }
+    return start_job("import", params, current_user())
+
+
+@bp.route("/<token>/jobs/<int:job_id>")
+@roles(*IMPORTERS)
+def job(token: str, job_id: int) -> str | Response:
+    """A background import: its progress while it runs, then its result page."""
+    row = get_db().get(Job, job_id)
+    user = current_user()
+    if (row is None or row.kind != "import" or row.created_by_id != user.id
+            or row.params.get("token") != token):
+        abort(404)
+    reap_job(row)
+    result = row.result or {}
+    if row.status == JobStatus.DONE.value and result.get("ok"):
+        if not _path(token, "done.json").exists():  # first visit since it finished
+            _finish(_load(token), {key: result[key] for key in
+                                   ("kind", "created", "file_name", "organisation", "skipped")})
+        return redirect(url_for("imports.done", token=token))
+    if row.status == JobStatus.DONE.value:
+        stored = _load(token)
+        errors = [ImportRowError(message, row=number, column=column)
+                  for number, column, message in result["errors"]]
+        return render_template(
+            "imports/errors.html",
+            upload=stored,
+            problem_count=result["error_count"],
+            kind=get_kind(stored.kind),
+            organisation=importable_organisation(user, stored.organisation_id),
+            errors=errors,
+            bare_message=bare_message,
+        )
+    progress, message = job_progress(row)
+    return render_template("jobs/view.html", job=row, progress=progress, message=message,
+                           done_url=url_for("imports.job", token=token, job_id=job_id))
+
+
 @bp.route("/<token>/errors.csv")
 @roles(*IMPORTERS)
 def error_report(token: str) -> Response:
-    _load(token)
+    stored = _load(token)
     path = _path(token, "errors.csv")
     if not path.exists():
         abort(404)
+    record_access("import.errors.download", organisation_id=stored.organisation_id,
+                  kind=stored.kind)
     return _download(path.read_bytes(), "text/csv; charset=utf-8", "import-errors.csv")
 
 
@@ -236,6 +308,11 @@ def _posted_mapping(kind_name: str) -> dict[str, int | None]:
         raw = request.form.get(f"map-{target.name}", "")
         chosen[target.name] = None if raw == "" else int(raw) if raw.isdigit() else -1
     return chosen
+
+
+def _background_rows() -> int:
+    """Files with more rows than this are imported by a background job."""
+    return int(current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS))
 
 
 def _max_rows() -> int:

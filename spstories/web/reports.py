@@ -27,6 +27,7 @@ from spstories.services.report_content import ReportFilters
 from spstories.storage.models import Report, Tag
 from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.forms import options
 from spstories.web.report_forms import EvidenceSearchForm, ReportForm
@@ -116,6 +117,7 @@ def new() -> Any:
             form.form_errors.append(str(e))
         else:
             return _generate(report)
+    record_access("evidence.list", starred_only=True, shown=len(form.quotes.choices))
     return render_template("reports/form.html", form=form, report=None)
 
 
@@ -142,6 +144,7 @@ def edit(report_id: int) -> Any:
             form.form_errors.append(str(e))
         else:
             return _generate(report)
+    record_access("report.view", report, quotes=len(form.quotes.choices))
     return render_template("reports/form.html", form=form, report=report)
 
 
@@ -154,6 +157,8 @@ def view(report_id: int) -> str:
     if number and v is None:
         abort(404)
     body = Markup(body_html(ReportModel.from_dict(v.content))) if v else None  # noqa: S704
+    record_access("report.view", v or report, organisation_id=report.organisation_id,
+                  report_id=report.id)
     return render_template("reports/view.html", report=report, v=v, body=body,
                            formats=service.FORMATS)
 
@@ -175,6 +180,8 @@ def deid(report_id: int, number: int) -> Any:
         flash("De-identification confirmed: this version can be exported.", "success")
         return redirect(url_for("reports.view", report_id=report.id, v=number))
     _, results = service.deidentify(get_db(), v)
+    record_access("report.view", v, organisation_id=report.organisation_id,
+                  report_id=report.id)
     return render_template("reports/deid.html", report=report, v=v, results=results)
 
 
@@ -203,6 +210,7 @@ def diff(report_id: int) -> str:
     new = service.version(report, request.args.get("b", type=int) or 0)
     if old is None or new is None:
         abort(404)
+    record_access("report.view", report, versions=[old.number, new.number])
     return render_template("reports/diff.html", report=report, old=old, new=new,
                            lines=service.diff(old, new))
 
@@ -225,6 +233,9 @@ def library() -> str:
             text=form.text.data or None,
             audience=ConsentLevel(form.audience.data or ConsentLevel.ANONYMISED_EXTERNAL.value),
             starred_only=form.starred.data == "1"))
+    record_access("evidence.list", code=form.code.data or None,
+                  polarity=form.polarity.data or None, text_search=bool(form.text.data),
+                  starred_only=form.starred.data == "1", shown=len(items))
     return render_template("reports/evidence.html", form=form, items=items,
                            query=request.query_string.decode())
 

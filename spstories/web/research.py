@@ -16,6 +16,7 @@ from spstories.services.codebooks import latest_version
 from spstories.storage.models import CaseStudy, Coding, Feedback, ResearchProject
 from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.redirects import local_path
 
@@ -102,8 +103,10 @@ def project(project_id: int) -> str:
     user = current_user()
     case_studies, feedback = service.candidate_documents(db, user)
     counts = coding.code_counts(db, proj)
+    documents = service.documents(db, proj)
+    record_access("research.project.view", proj, documents=len(documents))
     return render_template(
-        "research/project.html", project=proj, documents=service.documents(db, proj),
+        "research/project.html", project=proj, documents=documents,
         tree=[(c, d) for c, d in service.codebook_edit.ordered(service.tree(proj))],
         counts=counts, coders=service.coders(db, proj), memos=service.memos(db, proj),
         co_occurrence=co_occurrence_matrix(coding.co_occurrence(db, proj)),
@@ -157,8 +160,9 @@ def document(project_id: int, document_id: int) -> str:
     user = current_user()
     mine = None  # readers (managers) see every coder's codings alike
     if service.can_change(user, proj):
-        mine = service.coder_for(db, proj, user)
-        db.commit()  # the researcher's coder, made on first visit
+        mine = service.coder_for(db, proj, user)  # made on first visit, committed below
+    record_access("research.document.view", doc, organisation_id=proj.organisation_id,
+                  client_id=service.document_client(db, proj, doc), project_id=proj.id)
     all_codings = coding.codings(db, proj, document_id=doc.id)
     colours = {c.key: c.colour for c in proj.codes}
     own = [c for c in all_codings if mine is not None and c.coder_id == mine.id]
@@ -242,8 +246,10 @@ def retrieve(project_id: int, key: str) -> str:
     db = get_db()
     proj = _project(project_id)
     the_code = next((c for c in proj.codes if c.key == key), None) or abort(404)
+    segments = coding.codings(db, proj, code_key=key)
+    record_access("research.code.view", proj, code=key, shown=len(segments))
     return render_template("research/code.html", project=proj, code=the_code,
-                           codings=coding.codings(db, proj, code_key=key),
+                           codings=segments,
                            memos=[m for m in service.memos(db, proj) if m.code_key == key])
 
 

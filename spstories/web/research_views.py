@@ -14,6 +14,7 @@ from spstories.services import research_codebook as reshape
 from spstories.services import research_coding as coding
 from spstories.services import research_exchange as exchange
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.redirects import local_path
 from spstories.web.research import READERS, RESEARCHER, _done, _failed, _project, bp
@@ -54,6 +55,7 @@ def agreement(project_id: int) -> str:
             flash(str(exc), "error")
     texts = {d.id: d for d in service.documents(db, proj)}
     names = {c.id: c.name for c in all_coders}
+    record_access("research.agreement.view", proj, coders=chosen, unit=unit)
     return render_template("research/agreement.html", project=proj, coders=all_coders,
                            chosen=chosen, unit=unit, report=report, names=names,
                            disagreements=disagreements, documents=texts)
@@ -154,6 +156,15 @@ def export(project_id: int, kind: str) -> FlaskResponse:
         data: bytes | str = exchange.export_qdpx(db, current_user(), proj)
         db.commit()
         return _download(data, f"{stem}.qdpx", "application/zip")
+    if kind in ("csv", "xlsx"):
+        data = (exchange.segments_csv if kind == "csv" else exchange.segments_xlsx)(
+            db, proj, current_user())
+        db.commit()
+        if kind == "csv":
+            return _download(data, f"{stem}-segments.csv", "text/csv")
+        return _download(data, f"{stem}-segments.xlsx", "application/vnd.openxmlformats-"
+                         "officedocument.spreadsheetml.sheet")
+    record_access("research.export.codebook", proj, format=kind)
     if kind == "qdc":
         return _download(exchange.codebook_qdc(proj), f"{stem}-codebook.qdc", "application/xml")
     if kind == "yaml":
@@ -161,15 +172,9 @@ def export(project_id: int, kind: str) -> FlaskResponse:
     if kind == "md":
         return _download(exchange.codebook_markdown(proj), f"{stem}-codebook.md",
                          "text/markdown")
-    if kind == "html":
-        body = render_markdown(exchange.codebook_markdown(proj))
-        page = f"<!doctype html><meta charset=utf-8><title>{escape(proj.name)}</title>{body}"
-        return _download(page, f"{stem}-codebook.html", "text/html")
-    if kind == "csv":
-        return _download(exchange.segments_csv(db, proj, current_user()),
-                         f"{stem}-segments.csv", "text/csv")
-    return _download(exchange.segments_xlsx(db, proj, current_user()), f"{stem}-segments.xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    body = render_markdown(exchange.codebook_markdown(proj))
+    page = f"<!doctype html><meta charset=utf-8><title>{escape(proj.name)}</title>{body}"
+    return _download(page, f"{stem}-codebook.html", "text/html")
 
 
 @bp.route("/<int:project_id>/import", methods=["POST"])

@@ -14,6 +14,7 @@ from spstories.services.tagging import OUTCOMES_CODEBOOK
 from spstories.services.training import model_status, suggest_codes, uncertain_first
 from spstories.storage.models import Codebook, Tag
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import asked_for, record_access
 from spstories.web.db import get_db
 from spstories.web.highlight import Span, highlight
 from spstories.web.jobs import start_job
@@ -69,6 +70,9 @@ def index() -> str:
                 "document": service.document_of(db, tag),
             }
         )
+    record_access("tag.list", codebook_id=codebook.id, order=order, shown=len(items),
+                  **asked_for("code", "polarity", "origin", "document_type", "state", "min_score",
+                            "max_score"))
     return render_template(
         "review/index.html",
         codebook=codebook,
@@ -123,6 +127,9 @@ def document(tag_id: int) -> str:
     """The whole text around a tag, where a reviewer selects a passage the machine missed."""
     db = get_db()
     tag = _tag(tag_id)
+    document = service.document_of(db, tag)
+    record_access("case_study.view" if tag.case_study_id else "feedback.view", document,
+                  tag_id=tag.id)
     return render_template(
         "review/document.html",
         tag=tag,

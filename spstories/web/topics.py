@@ -17,6 +17,7 @@ from spstories.services.topics import create_run, promote_topic, visible_runs
 from spstories.storage.models import Codebook, TopicRun
 from spstories.storage.queries import get_scoped
 from spstories.web.access import current_user, roles
+from spstories.web.auditing import record_access
 from spstories.web.db import get_db
 from spstories.web.forms import options
 from spstories.web.jobs import start_job
@@ -57,10 +58,8 @@ def index() -> str | Response:
             form.form_errors.append(str(exc))
         else:
             models_dir = str(current_app.config.get("MODELS_DIR") or MODELS_DIR)
-            job = start_job("topics", {"run_id": run.id, "models_dir": models_dir}, user,
-                            run.organisation_id)
-            run.job_id = job.id
-            db.commit()
+            start_job("topics", {"run_id": run.id, "models_dir": models_dir}, user,
+                      run.organisation_id, prepare=lambda job: setattr(run, "job_id", job.id))
             return redirect(url_for("topics.view", run_id=run.id))
     return render_template("topics/index.html", form=form, runs=visible_runs(get_db(), user),
                            note=backend_note(), can_run=user.role == Role.RESEARCHER.value)
@@ -84,6 +83,7 @@ def view(run_id: int) -> str:
         charts["months"] = Markup(  # noqa: S704 - escaped by core.charts
             bar_chart("Texts in a topic, per month", bars))
     codebook = get_db().get(Codebook, run.codebook_id) if run.codebook_id else None
+    record_access("topics.view", run, topics=len(topics))
     return render_template("topics/view.html", run=run, job=job, progress=progress,
                            message=message, topics=topics, months=months, charts=charts,
                            codebook=codebook, note=backend_note(run.params.get("backend", "tfidf")),
@@ -112,5 +112,6 @@ def promote(run_id: int, number: int) -> str | Response:
             get_db().commit()
             flash(f"Added draft code {topic.promoted_code_key!r} in {row.key} {row.version}.")
             return redirect(url_for("codebooks.view", codebook_id=row.id))
+    record_access("topics.view", run, topic=topic.number)
     return render_template("topics/promote.html", run=run, topic=topic, form=form)
 

@@ -3,17 +3,19 @@ user's own organisation and of another, the result each role should get, and the
 every response must pass (no other organisation's data, no live markup).
 
 Expected results come from one place, the roles each view declares (``@roles``,
-``@any_role``, ``@public`` in ``spstories.web.access``), plus the few refusals the services
-add on top (``SERVICE_REFUSALS``). Kinds of client (a browser session; the lead adds API
-tokens) are classes with the same three methods, listed in ``CLIENT_KINDS``.
+``@any_role``, ``@public`` in ``spstories.web.access``; the API's ``roles.ROLES``), plus the
+few refusals the services add on top (``service_refusal``). Kinds of client (a browser
+session; a program with a bearer token, for /api/) are classes with the same three methods,
+listed in ``CLIENT_KINDS``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -38,7 +40,8 @@ PUBLIC = {"auth.login", "static"}
 ENDS_SESSION = {"auth.logout"}  # allowed, and answers with the login page
 # URL arguments that name a record of one organisation, and where the world keeps them.
 SCOPED = {"client_id", "case_study_id", "feedback_id", "report_id", "project_id",
-          "document_id", "coding_id", "key", "tag_id", "run_id", "job_id", "user_id", "token"}
+          "document_id", "coding_id", "key", "tag_id", "run_id", "job_id", "user_id", "token",
+          "referral_id", "response_id", "token_id"}
 # Arguments that are the same for every organisation (or only pick a view of a record).
 PLAIN = {
     "codebook_id": lambda world: [world.codebook_id],
@@ -67,6 +70,13 @@ FILTERED = [  # (endpoint, url template): list and search pages asked for the ot
     ("review.index", "/review/?state=accepted&document_type=case_study"),
     ("research.agreement", "/research/{project_id}/agreement?coder=1&coder=2&coder=3"),
     ("topics.index", "/topics/"),
+    ("api.list_clients", "/api/v1/clients?organisation_id={other_org}"),
+    ("api.list_clients", "/api/v1/clients?reference=QB-ZEPHYR-001"),
+    ("api.list_tags", "/api/v1/tags?limit=200&client_id={other_client}"),
+    ("api.list_feedback", "/api/v1/feedback?limit=200"),
+    ("api.list_case_studies", "/api/v1/case-studies?status=approved"),
+    ("api.outcome_counts", "/api/v1/outcome-counts?organisation_id={other_org}"),
+    ("api.outcome_counts", "/api/v1/outcome-counts?by=service"),
 ]
 
 
@@ -108,6 +118,10 @@ def _scoped_value(world: World, side: Side, endpoint: str, name: str, role: str)
         return side.tokens[step].get(role, side.tokens[step]["link_worker"])
     if name == "key":
         return side.code_key
+    if name == "job_id" and endpoint == "imports.job":
+        return side.import_jobs.get(role, side.import_jobs["link_worker"])
+    if name == "token_id":
+        return side.api_tokens.get(role, side.api_tokens["link_worker"])
     return side.ids[name]
 
 
@@ -150,8 +164,19 @@ def cases(app: Flask, world: World, role: str, methods: tuple[str, ...]) -> Iter
                                side, values)
 
 
+def endpoints(app: Flask, client: Client, method: str, role: str, allowed: bool
+              ) -> set[str]:
+    """The endpoints this kind of client calls with ``method`` that ``role`` may (or may
+    not) use: what a walk of the matrix must have reached."""
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if rule.endpoint not in PUBLIC and method in rule.methods
+            and client.handles(rule.rule)
+            and (role in allowed_roles(app, rule.endpoint)) == allowed}
+
+
 def filtered_cases(world: World) -> Iterator[Case]:
-    fill = {"other_org": world.other.organisation_id, **world.own.ids}
+    fill = {"other_org": world.other.organisation_id,
+            "other_client": world.other.ids["client_id"], **world.own.ids}
     for endpoint, template in FILTERED:
         yield Case(endpoint, "GET", template.format(**fill), "filter", {})
 
@@ -164,8 +189,8 @@ class SessionClient:
 
     kind = "session"
 
-    def __init__(self, app: Flask, role: str) -> None:
-        self.client: FlaskClient = app.test_client()
+    def __init__(self, world: World, role: str) -> None:
+        self.client: FlaskClient = world.app.test_client()
         page = self.client.get("/auth/login").get_data(as_text=True)
         self._token = csrf_token(page)
         if role != ANONYMOUS:
@@ -174,8 +199,8 @@ class SessionClient:
             assert response.status_code == 302, f"{role} could not log in"
             self._token = csrf_token(self.client.get("/").get_data(as_text=True))
 
-    def handles(self, case: Case) -> bool:
-        return not case.url.startswith("/api/")
+    def handles(self, path: str) -> bool:
+        return not path.startswith("/api/")
 
     def request(self, case: Case) -> TestResponse:
         data = {"csrf_token": self._token} if case.method == "POST" else None
@@ -185,11 +210,37 @@ class SessionClient:
         return response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-CLIENT_KINDS = [SessionClient]
+class TokenClient:
+    """A program calling the API with a North user's bearer token (made with write access,
+    so the role alone decides); anonymous sends none. JSON bodies, no session, no CSRF."""
+
+    kind = "token"
+
+    def __init__(self, world: World, role: str) -> None:
+        self.client: FlaskClient = world.app.test_client()
+        self._headers = ({} if role == ANONYMOUS
+                         else {"Authorization": f"Bearer {world.api_secrets[role]}"})
+
+    def handles(self, path: str) -> bool:
+        return path.startswith("/api/")
+
+    def request(self, case: Case) -> TestResponse:
+        body = {} if case.method == "POST" else None
+        return self.client.open(case.url, method=case.method, headers=self._headers, json=body)
+
+    def refused_anonymous(self, response: TestResponse) -> bool:
+        return (response.status_code == 401 and response.is_json
+                and response.get_json()["error"] == "unauthorized")
+
+
+CLIENT_KINDS = [SessionClient, TokenClient]
+Client = SessionClient | TokenClient
 
 
 def expected(app: Flask, case: Case, role: str) -> str:
     """"login", "ok" or "refused" for this role, from the views' declared roles."""
+    if getattr(app.view_functions[case.endpoint], "public", False):
+        return "ok"  # public pages hold no data (/healthz, the OpenAPI document)
     if role == ANONYMOUS:
         return "login"
     if role not in allowed_roles(app, case.endpoint):
@@ -199,7 +250,7 @@ def expected(app: Flask, case: Case, role: str) -> str:
     return "refused" if case.side in ("other", "mixed") else "ok"
 
 
-def verdict(client: SessionClient, case: Case, outcome: str, response: TestResponse
+def verdict(client: Client, case: Case, outcome: str, response: TestResponse
             ) -> str | None:
     """What is wrong with the response, or None."""
     status = response.status_code
@@ -246,15 +297,45 @@ def _page_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
-def leaks(world: World, response: TestResponse) -> list[str]:
+# Counts in API answers (outcome counts, pages): South's client count in one is a leak.
+_COUNT_KEYS = {"clients", "clients_with_narrative", "human_confirmed", "machine_only", "total"}
+
+
+def _json_leaks(world: World, value: object, key: str = "") -> Iterator[str]:
+    """The other organisation's id as an organisation, or its client count as a count."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _json_leaks(world, item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_leaks(world, item, key)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        theirs = key in ("organisation_id", "organisation_ids") \
+            and value == world.other.organisation_id
+        if theirs or (key in _COUNT_KEYS and value in world.south_counts):
+            yield f"{key}={value}"
+
+
+def leaks(world: World, response: TestResponse, typed: Iterable[str] = ()) -> list[str]:
     """Anything of the other organisation's in the response: a marker, or a count of
-    clients that only the other organisation's records can make."""
+    clients that only the other organisation's records can make (in a page's text or an
+    API answer's counts), or the other organisation's id in an API answer. What the caller
+    ``typed`` may be shown back; so may an API answer's own address (its ``links``)."""
     found = []
-    for content in texts_of(response):
+    answer = json.loads(response.get_data()) if response.is_json else None
+    if isinstance(answer, dict):
+        answer.pop("links", None)
+    contents = [json.dumps(answer, ensure_ascii=False)] if response.is_json \
+        else texts_of(response)
+    for content in contents:
+        for echo in typed:
+            content = content.replace(echo, "")
         found += [m.group(0) for m in MARKER.finditer(content)]
         if response.mimetype == "text/html":
             numbers = "|".join(str(n) for n in world.south_counts)
-            found += re.findall(rf"(?<![\d.:/-])(?:{numbers})(?![\d.:%/-])", _page_text(content))
+            found += re.findall(rf"(?<![\w.:/-])(?:{numbers})(?![\w.:%/-])", _page_text(content))
+    if response.is_json:
+        found += list(_json_leaks(world, answer))
     return found
 
 
@@ -315,12 +396,18 @@ def live_markup(response: TestResponse) -> list[str]:
 # --- the database, to prove a refused request changed nothing ------------------------
 
 
+# A token's last use is written even when the call is refused (services/tokens.py): it
+# is bookkeeping about the caller, not a change the request made.
+BOOKKEEPING = {"api_tokens": {"last_used_at"}}
+
+
 def fingerprint(session: Session) -> dict[str, int]:
     """A hash of every row of every table: equal before and after means nothing changed."""
     session.rollback()  # see what other connections committed
     result = {}
     for table in Base.metadata.sorted_tables:
-        rows = session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        columns = [c for c in table.columns if c.name not in BOOKKEEPING.get(table.name, ())]
+        rows = session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
         result[table.name] = hash(repr(rows))
     return result
 
@@ -348,6 +435,10 @@ def policy_markdown(app: Flask) -> str:
         "(404); `tests/web/test_access_matrix.py` checks both for every route and role.",
         "Managers read research projects but download only their codebook, never documents'",
         "text (qdpx, csv, xlsx exports are refused by the service).",
+        "`/api/v1/` routes take a personal API token (`Authorization: Bearer`), never the",
+        "session: without one they answer 401; a token can do what its user's role ticks here",
+        "(writes also need a token made with write access). The matrix walks them with a token",
+        "of each role.",
         "",
         "| route | methods | " + " | ".join(roles) + " |",
         "|---|---|" + "---|" * len(roles),

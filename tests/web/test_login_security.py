@@ -204,19 +204,15 @@ def test_login_failure_message_is_unchanged_for_wrong_passwords(auth, users):
     assert LOGIN_FAILED_MESSAGE in _fail(auth, "admin@north.test", 1)
 
 
-def test_debug_is_refused_from_configuration(database_url, monkeypatch):
+@pytest.mark.parametrize("variable", ["FLASK_DEBUG", "SPSTORIES_DEBUG"])
+def test_debug_is_refused_from_the_environment_in_development_too(monkeypatch, variable):
+    # The settings given to create_app() are checked the same way (tests/web/test_production.py).
     from spstories.web import create_app
+    from spstories.web.config import ConfigurationError
 
-    monkeypatch.setenv("FLASK_DEBUG", "1")
-    with pytest.raises(RuntimeError, match="DEBUG is set"):
-        create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x"})
-
-
-def test_serve_refuses_debug_beyond_the_loopback_address(database_url):
-    result = CliRunner().invoke(
-        cli, ["--database-url", database_url, "serve", "--host", "0.0.0.0", "--debug"])  # noqa: S104
-    assert result.exit_code == 2
-    assert "only allowed on the loopback address" in result.output
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(ConfigurationError, match="Debug mode is for development only"):
+        create_app()
 
 
 def _assert_hardened(response):

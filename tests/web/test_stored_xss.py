@@ -39,7 +39,7 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def clients(world):
-    return {role: matrix.SessionClient(world.app, role)
+    return {role: matrix.SessionClient(world, role)
             for role in {role for role, _ in PAGES}}
 
 

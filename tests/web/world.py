@@ -32,6 +32,7 @@ from spstories.services import (
     research,
     research_coding,
     review,
+    tokens,
 )
 from spstories.services import reports as report_service
 from spstories.services.accounts import create_organisation, create_user
@@ -44,8 +45,10 @@ from spstories.storage.models import (
     Client,
     Coding,
     Feedback,
+    MeasureResponse,
     Organisation,
     ProjectDocument,
+    Referral,
     Report,
     ResearchProject,
     Tag,
@@ -109,6 +112,8 @@ class Side:
     ids: dict[str, int] = field(default_factory=dict)
     code_key: str = ""
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)  # import step -> role
+    api_tokens: dict[str, int] = field(default_factory=dict)  # role -> a revocable token's id
+    import_jobs: dict[str, int] = field(default_factory=dict)  # role -> its background import
 
 
 @dataclass
@@ -122,6 +127,7 @@ class World:
     # South's client count, and both organisations' together: a North page showing either
     # as a number has counted South's clients.
     south_counts: tuple[int, int] = (0, 0)
+    api_secrets: dict[str, str] = field(default_factory=dict)  # role -> North bearer token
 
 
 class Browser:
@@ -150,6 +156,20 @@ def _north_users(db: Session, org) -> dict[str, User]:  # type: ignore[no-untype
                               password=PASSWORD, organisations=[org]) for role in ROLES}
 
 
+def _client_record_ids(db: Session, side: Side, client_id: int) -> None:
+    """The first referral and measure response of a client (the API's detail URLs)."""
+    db.flush()
+    side.ids["referral_id"] = db.scalars(select(Referral.id).where(
+        Referral.client_id == client_id).order_by(Referral.id)).first()
+    side.ids["response_id"] = db.scalars(select(MeasureResponse.id).where(
+        MeasureResponse.client_id == client_id).order_by(MeasureResponse.id)).first()
+
+
+def _api_tokens(db: Session, users: dict[str, User], name: str) -> dict[str, int]:
+    """A token per role that the matrix may revoke (never the one its API client uses)."""
+    return {role: tokens.create_token(db, user, name).token.id for role, user in users.items()}
+
+
 def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) -> Side:
     """North's records, typed into the forms by North's own users."""
     side = Side(organisation_id=org_id)
@@ -172,6 +192,7 @@ def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) ->
             "administered_on": (today - timedelta(days=on)).isoformat(),
             "administration_mode": "self_completed", "modified": "y",
             "modification_note": ALL_PAYLOADS}, expect=(302,))
+    _client_record_ids(db, side, client_ids[0])
     story = {
         "organisation_id": org_id, "client_reference": "N-001", "title": SHORT[0],
         "referral_source": "gp", "referral_route": SHORT[1][:200],
@@ -296,6 +317,7 @@ def _fill_south(db: Session, org_id: int) -> tuple[Side, dict[str, User]]:
                                  answers={f"q{i}": score for i in range(1, 8)},
                                  timepoint=timepoint, administered_on=today - timedelta(days=on),
                                  modified=True, modification_note="QUILLMARK note", actor=lw)
+    _client_record_ids(db, side, made[0].id)
     study = case_studies.submit(db, lw, case_studies.CaseStudyInput(
         org_id, title="QUILLMARK story", client_reference=made[0].reference,
         referral_source="gp", what_matters="QUILLMARK matters", support_given="QUILLMARK help",
@@ -368,24 +390,44 @@ def _import_tokens(app: Flask, domain: str, org_id: int, prefix: str
     return tokens
 
 
+def _import_jobs(db: Session, side: Side, users: dict[str, User]) -> dict[str, int]:
+    """A background import of each importer's waiting upload (never run: see world_fixture)."""
+    jobs = {}
+    for role, token in side.tokens["pending"].items():
+        user = users[role]
+        jobs[role] = create_job(db, "import", {
+            "token": token, "user_id": user.id, "organisation_id": side.organisation_id,
+            "kind": "clients", "file_name": "clients.csv"}, user).id
+    return jobs
+
+
 def build_world(app: Flask, db: Session, url: str) -> World:
     north = create_organisation(db, "North SP")
     south = create_organisation(db, "Quillbrook Wellbeing Trust")
     north_users = _north_users(db, north)
     db.commit()
-    other, _south_users = _fill_south(db, south.id)
+    other, south_users = _fill_south(db, south.id)
     own = _fill_north(app, db, north.id, north_users)
     codebook_id = latest_version(db, "sp-outcomes").id
     own.ids["job_id"] = create_job(db, "retag", {"codebook_id": codebook_id},
                                    north_users["manager"], north.id).id
     own.ids["user_id"] = north_users["link_worker"].id
+    own.api_tokens = _api_tokens(db, north_users, SHORT[17][:120])
+    other.api_tokens = _api_tokens(db, south_users, "QUILLMARK integration")
+    # The API client of the matrix: a token with write access for each North user.
+    secrets = {role: tokens.create_token(db, user, "access matrix", can_write=True).secret
+               for role, user in north_users.items()}
     db.commit()
     own.tokens = _import_tokens(app, "north.test", north.id, "N")
     # South's uploads name South's clients, so a leaked preview would show the marker.
     other.tokens = _import_tokens(app, "quillbrook.test", south.id, "QB-ZEPHYR")
+    own.import_jobs = _import_jobs(db, own, north_users)
+    other.import_jobs = _import_jobs(db, other, south_users)
+    db.commit()
     counts = {side.organisation_id: db.scalar(select(func.count()).select_from(Client).where(
         Client.organisation_id == side.organisation_id)) for side in (own, other)}
     return World(app=app, url=url, own=own, other=other,
                  users={role: u.id for role, u in north_users.items()},
                  codebook_id=codebook_id,
-                 south_counts=(counts[south.id], counts[south.id] + counts[north.id]))
+                 south_counts=(counts[south.id], counts[south.id] + counts[north.id]),
+                 api_secrets=secrets)

@@ -155,6 +155,19 @@ def default_tagger(
     return tagger, None  # type: ignore[return-value]
 
 
+def auto_kind(codebook: Codebook, *, models_dir: str | Path | None = None) -> str:
+    """What ``--tagger auto`` means for ``codebook`` here: the newest model's chosen kind
+    (model or hybrid), else ``rules``."""
+    root = Path(models_dir) if models_dir is not None else default_models_dir()
+    directory = newest_model(root, codebook.id)
+    if directory is None:
+        return "rules"
+    try:
+        return chosen_kind(read_manifest(directory))
+    except ModelError:
+        return "rules"
+
+
 def chosen_kind(manifest: dict) -> str:
     """``model`` or ``hybrid``: what the model's training chose as its default."""
     kind = manifest.get("default_kind", "model")

@@ -63,3 +63,24 @@ def add_draft_code(source_yaml: str, *, version: str, label: str, definition: st
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     spec = load_codebook_text(text, f"{data.get('id')} {version}")
     return text, spec, key
+
+
+def without_examples(source_yaml: str, texts: Collection[str]) -> str:
+    """The codebook YAML without the examples whose text is one of ``texts`` (a client's
+    sentences, when their data is erased); unchanged if it has none of them."""
+    data: dict[str, Any] = yaml.safe_load(source_yaml)
+    changed = False
+    for code in data.get("codes") or []:
+        examples = code.get("examples")
+        if not examples:
+            continue
+        kept = [e for e in examples if not (isinstance(e, dict) and e.get("text") in texts)]
+        if len(kept) != len(examples):
+            changed = True
+            if kept:
+                code["examples"] = kept
+            else:
+                del code["examples"]
+    if not changed:
+        return source_yaml
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -1,7 +1,7 @@
 """SQLAlchemy models; import from here."""
 
 from spstories.storage.models.accounts import Organisation, User, memberships
-from spstories.storage.models.audit import AuditEvent, AuditTrailIsAppendOnly
+from spstories.storage.models.audit import AuditEvent, AuditLink, AuditTrailIsAppendOnly
 from spstories.storage.models.base import Base
 from spstories.storage.models.clients import Client, Consent, Referral
 from spstories.storage.models.coding import Code, Codebook, Tag
@@ -11,6 +11,7 @@ from spstories.storage.models.narratives import CaseStudy, Feedback, LinkedActiv
 
 __all__ = [
     "AuditEvent",
+    "AuditLink",
     "AuditTrailIsAppendOnly",
     "Base",
     "CaseStudy",

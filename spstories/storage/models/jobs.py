@@ -1,4 +1,4 @@
-"""Long work (re-tagging, training, topic runs) recorded with its progress."""
+"""Long work (re-tagging, imports, training, topic runs) recorded with its progress."""
 
 from __future__ import annotations
 
@@ -24,10 +24,13 @@ class Job(TimestampMixin, Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value)
+    status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value, index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The process that runs the job ("host:pid") and when it last showed it was alive.
+    runner: Mapped[str | None] = mapped_column(String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

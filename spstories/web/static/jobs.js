@@ -1,4 +1,5 @@
-// Poll a background job's status until it has finished, then reload to show results.
+// Poll a background job's status until it has finished, then open its result page
+// (data-done-url) or reload this one to show how it ended.
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -11,7 +12,7 @@
         document.getElementById("job-progress").value = job.progress;
         document.getElementById("job-message").textContent = job.message;
         if (job.status === "queued" || job.status === "running") { setTimeout(poll, 1000); }
-        else if (box.dataset.doneUrl) { window.location = box.dataset.doneUrl; }
+        else { window.location = box.dataset.doneUrl || window.location.href; }
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
