@@ -93,5 +93,6 @@ def fill(session: Session, clients: int = 6) -> None:
     create_job(session, "retag", {"codebook": "sp-outcomes"}, manager, org_id)
     run = topics.create_run(session, researcher, org_id, None, TopicParams(), {})
     session.add(Topic(run_id=run.id, number=0, label="walking, group", terms=[["walking", 0.4]],
-                      size=3, representatives=["We walk."], over_time={"2025-01": 3}))
+                      size=3, representatives=[{"id": "feedback:1:text:0", "text": "We walk."}],
+                      over_time={"2025-01": 3}))
     session.commit()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 OBJECT_NAMES = {
+    "ApiToken": "API token",
     "AuditEvent": "audit event",
     "CaseStudy": "case study",
     "Client": "client",
@@ -39,6 +40,8 @@ ACTIONS: dict[str, str] = {
     "login.failed": "failed to log in as {email}",
     "login.locked": "was refused: too many failed logins as {email}",
     "logout": "logged out",
+    "login.unlock": "unlocked logins as {email}",
+    "session.expired": "was logged out: the session had expired",
     "organisation.create": "created {object}",
     "user.create": "created {object}",
     "user.update": "changed {object}",
@@ -107,6 +110,16 @@ ACTIONS: dict[str, str] = {
     "topics.fit": "found the topics of {object}",
     "topics.view": "read the topics of {object}",
     "topics.promote": "made a topic into a draft code ({object})",
+    # the API and exports of records
+    "api_token.create": "made {object}",
+    "api_token.revoke": "revoked {object}",
+    "api_token.use": "called the API with {object}",
+    "api_token.refused": "was refused by the API: the token was not valid",
+    "api.read": "read records through the API",
+    "api.write": "recorded {object} through the API",
+    "export.sp_standard": "exported pseudonymised records (SP Information Standard)",
+    "database.backup": "backed up the whole database",
+    "database.restore": "restored the database from a backup",
     # the system and the trail itself
     "job.create": "started {object}",
     "demo.load": "loaded the synthetic demo data",

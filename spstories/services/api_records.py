@@ -283,7 +283,10 @@ TEXT_KEYS = ("text", "evidence")
 
 def record_read(session: Session, user: User, token_id: int, resource: str,
                 items: Sequence[dict[str, Any]], **details: Any) -> None:
-    """Audit an API read: what was read and which records' narrative text went out."""
+    """Audit an API read: what was read and which records' narrative text went out; the
+    event names the client when every record read is about one client (as a page does)."""
     with_text = [i["id"] for i in items if any(i.get(k) is not None for k in TEXT_KEYS)]
+    clients = {i["id"] if resource == "client" else i.get("client_id") for i in items}
     audit.record(session, "api.read", user=user, token_id=token_id, resource=resource,
+                 client_id=clients.pop() if len(clients) == 1 else None,
                  ids=[i["id"] for i in items], text_ids=with_text, **details)

@@ -122,23 +122,47 @@ def own_token(session: Session, user: User, token_id: int) -> ApiToken | None:
     return token if token is not None and token.user_id == user.id else None
 
 
-def authenticate(session: Session, secret: str) -> ApiToken:
-    """The active token whose secret this is, its last use noted; ``TokenRefused`` if none."""
-    if not secret.startswith(PREFIX):
-        raise TokenRefused("The token is not an spstories API token.")
-    token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
-    ).first()
-    if token is None:
-        raise TokenRefused("The token is not known.")
+_REFUSALS = {
+    "not an spstories token": "The token is not an spstories API token.",
+    "unknown": "The token is not known.",
+    "expired": "The token has expired.",
+    "revoked": "The token has been revoked.",
+    "user inactive": "The token's user is deactivated.",
+}
+
+
+def authenticate(session: Session, secret: str, address: str = "") -> ApiToken:
+    """The active token whose secret this is, its last use noted; ``TokenRefused`` if none.
+
+    Both are audited, like logins: a refusal as ``api_token.refused`` (the API's failed
+    login), a use as ``api_token.use`` whenever the last use is written (at most once a
+    minute a token), which also covers calls that end refused or invalid. The caller
+    commits either way.
+    """
+    token = None
+    if secret.startswith(PREFIX):
+        token = session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+        ).first()
     now = utcnow()
-    found = state(token, now)
-    if found != "active":
-        raise TokenRefused("The token has expired." if found == "expired"
-                           else "The token has been revoked.")
-    if not token.user.active:
-        raise TokenRefused("The token's user is deactivated.")
+    reason = _refusal(token, secret, now)
+    if token is None or reason:
+        audit.record(session, "api_token.refused", user=token.user if token else None,
+                     obj=token, organisation_id=None, reason=reason, address=address)
+        raise TokenRefused(_REFUSALS[reason])
     last = aware(token.last_used_at)
     if last is None or now - last >= LAST_USED_RESOLUTION:
         token.last_used_at = now
+        audit.record(session, "api_token.use", user=token.user, obj=token,
+                     organisation_id=None, address=address)
     return token
+
+
+def _refusal(token: ApiToken | None, secret: str, now: datetime) -> str:
+    """Why the token cannot be used (a key of ``_REFUSALS``), or "" if it can."""
+    if token is None:
+        return "unknown" if secret.startswith(PREFIX) else "not an spstories token"
+    found = state(token, now)
+    if found != "active":
+        return found
+    return "" if token.user.active else "user inactive"

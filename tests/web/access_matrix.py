@@ -71,7 +71,8 @@ FILTERED = [  # (endpoint, url template): list and search pages asked for the ot
     ("research.agreement", "/research/{project_id}/agreement?coder=1&coder=2&coder=3"),
     ("topics.index", "/topics/"),
     ("api.list_clients", "/api/v1/clients?organisation_id={other_org}"),
-    ("api.list_clients", "/api/v1/clients?reference=QB-ZEPHYR-001"),
+    # (A search for South's reference is in tests/web/api: its audit event would hold the
+    # marker typed, which the audit log then rightly shows North's admin.)
     ("api.list_tags", "/api/v1/tags?limit=200&client_id={other_client}"),
     ("api.list_feedback", "/api/v1/feedback?limit=200"),
     ("api.list_case_studies", "/api/v1/case-studies?status=approved"),
@@ -396,9 +397,9 @@ def live_markup(response: TestResponse) -> list[str]:
 # --- the database, to prove a refused request changed nothing ------------------------
 
 
-# A token's last use is written even when the call is refused (services/tokens.py): it
-# is bookkeeping about the caller, not a change the request made.
-BOOKKEEPING = {"api_tokens": {"last_used_at"}}
+# What a refused request may still write: its audit events (a use of a token, a view), and
+# a token's last use (services/tokens.py). Any change it made would show in other tables.
+BOOKKEEPING = {"api_tokens": {"last_used_at"}, "audit_events": None, "audit_chain": None}
 
 
 def fingerprint(session: Session) -> dict[str, int]:
@@ -406,7 +407,10 @@ def fingerprint(session: Session) -> dict[str, int]:
     session.rollback()  # see what other connections committed
     result = {}
     for table in Base.metadata.sorted_tables:
-        columns = [c for c in table.columns if c.name not in BOOKKEEPING.get(table.name, ())]
+        skip = BOOKKEEPING.get(table.name, set())
+        if skip is None:
+            continue
+        columns = [c for c in table.columns if c.name not in skip]
         rows = session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
         result[table.name] = hash(repr(rows))
     return result

@@ -10,8 +10,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from spstories.services import tokens
 from spstories.services.case_studies import CaseStudyInput, save_draft
-from spstories.storage.models import AuditEvent, User
+from spstories.storage.models import AuditEvent, MeasureResponse, User
 from tests.client_data import Made, make_client
 from tests.web.test_imports import guessed, map_path, upload
 
@@ -107,6 +108,32 @@ NO_CLIENT_DATA = {
     "research.colours": "a style sheet",
     "review.agreement": "figures per code",
     "topics.index": "the list of runs",
+    "health.healthz": "the service's health",
+    "jobs.index": "progress of background work",
+    "imports.job": "progress of the user's own upload, not yet records",
+    "exports.sp_standard": "a form (the download, a POST, is audited as export.sp_standard)",
+    "tokens.index": "the user's own API tokens",
+    "tokens.api_reference": "the API's documentation",
+    "api.openapi_document": "the API's description",
+    "api.me": "the token's own account",
+    "api.organisations": "the names of the user's organisations",
+}
+# API reads: one api.read event with the token, naming the client when all is about one.
+API_READS: dict[str, tuple[Url, bool]] = {
+    "api.list_clients": (lambda d, x: "/clients?reference=SAR-1", True),
+    "api.get_client": (lambda d, x: f"/clients/{d.client.id}", True),
+    "api.list_referrals": (lambda d, x: f"/referrals?client_id={d.client.id}", True),
+    "api.get_referral": (lambda d, x: f"/referrals/{x['referral']}", True),
+    "api.list_case_studies": (lambda d, x: f"/case-studies?client_id={d.client.id}", True),
+    "api.get_case_study": (lambda d, x: f"/case-studies/{d.case_study.id}", True),
+    "api.list_feedback": (lambda d, x: f"/feedback?client_id={d.client.id}", True),
+    "api.get_feedback": (lambda d, x: f"/feedback/{d.feedback.id}", True),
+    "api.list_measure_responses": (lambda d, x: f"/measure-responses?client_id={d.client.id}",
+                                   True),
+    "api.get_measure_response": (lambda d, x: f"/measure-responses/{x['response']}", True),
+    "api.list_tags": (lambda d, x: f"/tags?client_id={d.client.id}", True),
+    "api.get_tag": (lambda d, x: f"/tags/{x['feedback_tag']}", True),
+    "api.outcome_counts": (lambda d, x: "/outcome-counts", False),
 }
 
 
@@ -115,7 +142,7 @@ def _get_endpoints(app) -> set[str]:
 
 
 def test_every_page_is_classified(app):
-    classified = {*RECORDS, *LISTS, *DOWNLOADS, *NO_CLIENT_DATA}
+    classified = {*RECORDS, *LISTS, *DOWNLOADS, *NO_CLIENT_DATA, *API_READS}
     unknown = _get_endpoints(app) - classified
     assert not unknown, (f"classify {sorted(unknown)} in {__name__}: does the page show client "
                          "data (then record an audit event, see spstories.web.auditing)?")
@@ -139,7 +166,10 @@ def made(db, orgs, users, app, tmp_path, auth, client):
     draft_codebook = db.scalars(select(AuditEvent.object_id).where(
         AuditEvent.action == "topics.promote")).one()
     extra = {"draft": draft.id, "feedback_tag": feedback_tag.id, "document": document,
-             "import": path, "draft_codebook": draft_codebook}
+             "import": path, "draft_codebook": draft_codebook,
+             "referral": d.client.referrals[0].id,
+             "response": db.scalars(select(MeasureResponse.id).where(
+                 MeasureResponse.client_id == d.client.id)).first()}
     return d, extra
 
 
@@ -173,6 +203,42 @@ def test_each_view_list_and_download_records_who_saw_what(client, auth, db, user
             _response, events = _visit(client, auth, db, users, role, url(d, extra))
             assert [e.action for e in events] == [action], (endpoint, url(d, extra))
             assert events[0].user_id == users[role].id
+
+
+def test_each_api_read_records_the_token_and_the_client(client, db, users, made):
+    d, extra = made
+    secret = tokens.create_token(db, users["manager"], "warehouse").secret
+    db.commit()
+    for endpoint, (url, names_client) in API_READS.items():
+        last = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+        response = client.get(f"/api/v1{url(d, extra)}",
+                              headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 200, (endpoint, response.get_json())
+        events = db.scalars(select(AuditEvent).where(
+            AuditEvent.id > last, AuditEvent.action != "api_token.use")).all()
+        assert [e.action for e in events] == ["api.read"], endpoint
+        assert events[0].user_id == users["manager"].id and events[0].details["token_id"]
+        assert events[0].client_id == (d.client.id if names_client else None), endpoint
+
+
+def test_api_token_use_and_refusals_are_in_the_trail(client, db, users):
+    made = tokens.create_token(db, users["manager"], "warehouse")
+    db.commit()
+    for secret in (made.secret, made.secret, "spst_not-a-real-one", "Basic abc"):
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    tokens.revoke_token(db, made.token, actor=users["manager"])
+    db.commit()
+    client.get("/api/v1/me", headers={"Authorization": f"Bearer {made.secret}"})
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.like("api_token.%"))
+                        .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.details.get("reason")) for e in events] == [
+        ("api_token.create", None),
+        ("api_token.use", None),  # once: the last use is noted at most once a minute
+        ("api_token.refused", "unknown"), ("api_token.refused", "not an spstories token"),
+        ("api_token.revoke", None), ("api_token.refused", "revoked")]
+    assert events[1].object_id == made.token.id and events[1].user_id == users["manager"].id
+    assert events[-1].user_id == users["manager"].id
+    assert all(made.secret not in str(e.details) for e in events)
 
 
 def test_lists_record_the_search_not_the_clients_words(client, auth, db, users, made):

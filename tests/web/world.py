@@ -283,7 +283,8 @@ def _fill_north(app: Flask, db: Session, org_id: int, users: dict[str, User]) ->
     codebook = latest_version(db, "sp-outcomes")
     run = create_run(db, users["researcher"], org_id, codebook, TopicParams(), {})
     run.topics = [Topic(number=0, label=SHORT[12][:200], terms=[["walk", 0.5]], size=6,
-                        representatives=[SHORT[13]], over_time={"2026-01": 6})]
+                        representatives=[{"id": f"feedback:{side.ids['feedback_id']}:text:0",
+                                         "text": SHORT[13]}], over_time={"2026-01": 6})]
     db.commit()
     side.ids["run_id"] = run.id
     side.ids["topic_number"] = 0
@@ -360,7 +361,9 @@ def _fill_south(db: Session, org_id: int) -> tuple[Side, dict[str, User]]:
     side.code_key = key
     run = create_run(db, researcher, org_id, codebook, TopicParams(), {})
     run.topics = [Topic(number=0, label="QUILLMARK topic", terms=[["quillmark", 0.9]], size=9,
-                        representatives=["QUILLMARK representative"], over_time={"2026-01": 9})]
+                        representatives=[{"id": f"feedback:{item.id}:text:0",
+                                         "text": "QUILLMARK representative"}],
+                        over_time={"2026-01": 9})]
     side.ids |= {"run_id": run.id, "topic_number": 0}
     job = create_job(db, "retag", {"codebook_id": codebook.id}, manager, org_id)
     side.ids["job_id"] = job.id

@@ -35,8 +35,9 @@ def authenticate() -> None:
         return
     db = get_db()
     try:
-        token = tokens.authenticate(db, _secret())
+        token = tokens.authenticate(db, _secret(), request.remote_addr or "")
     except tokens.TokenRefused as exc:
+        db.commit()  # the refusal's audit event
         raise ApiError(401, "unauthorized", str(exc)) from None
     db.commit()  # the token's last use, kept even when the call itself fails
     g.user = token.user

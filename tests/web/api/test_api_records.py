@@ -75,6 +75,7 @@ def test_filters_by_client_and_cursor_continue_the_filtered_list(api, records):
     assert more[0]["id"] > found["data"][0]["id"]
     assert api.get("/clients?reference=N-002").get_json()["data"][0]["id"] == \
         records["north_client_no_consent"]
+    assert api.get("/clients?reference=S-001").get_json()["data"] == []  # South's client
     assert api.get(f"/tags?cursor={encode_cursor(10**6)}").get_json()["data"] == []
 
 
