@@ -159,6 +159,8 @@ def embeddings_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 # shipped model's own tests use the `shipped_models` fixture. Set at import, before any
 # session fixture tags text.
 os.environ["SPSTORIES_MODELS_DIR"] = tempfile.mkdtemp(prefix="spstories-no-models-")
+# Compiled patterns are cached for the run only, never in the user's cache.
+os.environ["SPSTORIES_CACHE_DIR"] = tempfile.mkdtemp(prefix="spstories-cache-")
 
 
 @pytest.fixture

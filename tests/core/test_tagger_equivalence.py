@@ -33,9 +33,11 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from spacy.tokens import Doc
 
 from spstories.core.codebook import find_codebook, load_codebook
 from spstories.core.nlp.cues import DEFAULT_CUES, WORD_CLASSES
+from spstories.core.nlp.matcher import _winners
 from spstories.core.tagging import RuleTagger
 from spstories.core.tags import Tag
 
@@ -205,3 +207,21 @@ if __name__ == "__main__":  # print the fingerprints of the tagger on sys.path
         for name, corpus in made.items():
             print(codebook, name, fingerprint(tagger.tag_many(corpus)))
     sys.exit(0)
+
+
+def test_phrase_groups_keep_the_matchers_order_of_keys(built: RuleTagger) -> None:
+    """A phrasing shared by patterns reports their keys in the whole matcher's order,
+    though ``phrase_groups`` reads that order from a matcher of the shared phrasings only."""
+    matcher = built.nlp.get_pipe("sp_codebook_matcher")
+    strings = built.nlp.vocab.strings
+    groups = {p: entries for _, phrases, entries in matcher.phrase_groups() for p in phrases}
+    keys_of: dict[tuple[int, ...], set[int]] = {}
+    for key, phrases in matcher.anchors:
+        for phrase in phrases:
+            keys_of.setdefault(phrase, set()).add(strings[key])
+    shared = [phrase for phrase, keys in keys_of.items() if len(keys) > 1]
+    assert shared, "the codebook has no shared phrasings: this test checks nothing"
+    for phrase in shared:
+        doc = Doc(built.nlp.vocab, words=[strings[i] for i in phrase])
+        order = [k for k, s, e in matcher._matcher(doc) if s == 0 and e == len(doc)]
+        assert groups[phrase] == _winners([matcher._entries[k][0] for k in order])

@@ -135,7 +135,11 @@ class CodebookMatcher:
             segments = [[ids(v) for v in variants] for variants in pattern["segments"]]
             # Only the rarest-looking segment goes to the PhraseMatcher; the others are
             # checked around its hits ("refer * to": finding every "to" costs time).
-            anchor = max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
+            anchor = (
+                max(range(len(segments)), key=lambda i: _rarity(pattern["segments"][i]))
+                if len(segments) > 1
+                else 0
+            )
             key = f"{pattern['id']}@{anchor}"
             self.anchors.append((key, segments[anchor]))
             others = [_segment(set(seg)) for seg in segments]
@@ -207,7 +211,9 @@ class CodebookMatcher:
         table's order, and that order decides which of two equal matches is kept: it is
         read from the matcher itself. Of a code's patterns ending on the same words only
         the first is kept by ``_drop_contained`` (an exclude phrase first), so the others
-        are left out here."""
+        are left out here. That order depends only on which keys were added on a phrasing,
+        and in which order, so a matcher of just the shared phrasings tells it (building
+        the whole matcher for this cost a third of a second at every start)."""
         strings = self.nlp.vocab.strings
         phrases: dict[Phrase, list[int]] = {}
         for key, variants in self.anchors:
@@ -216,11 +222,17 @@ class CodebookMatcher:
                 keys = phrases.setdefault(phrase, [])
                 if key_id not in keys:
                     keys.append(key_id)
+        shared = {phrase for phrase, keys in phrases.items() if len(keys) > 1}
+        probe = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for key, variants in self.anchors:
+            mine = [phrase for phrase in variants if phrase in shared]
+            if mine:
+                probe.add(key, mine)
         groups: dict[tuple[int, ...], list[Phrase]] = {}
         for phrase, keys in phrases.items():
             if len(keys) > 1:
                 doc = Doc(self.nlp.vocab, words=[strings[i] for i in phrase])
-                ordered = [k for k, s, e in self._matcher(doc) if s == 0 and e == len(doc)]
+                ordered = [k for k, s, e in probe(doc) if s == 0 and e == len(doc)]
                 if sorted(ordered) != sorted(keys):  # the matcher should hold exactly these
                     raise RuntimeError(f"phrase {doc.text!r}: matcher keys out of step")
                 keys = ordered

@@ -18,6 +18,7 @@ from spacy.util import registry
 from spstories.core.codebook import Codebook, load_codebook
 from spstories.core.nlp import matcher as _matcher  # noqa: F401  (registers the factory)
 from spstories.core.nlp import polarity as _polarity  # noqa: F401  (registers the factory)
+from spstories.core.nlp.pattern_cache import cached_patterns
 from spstories.core.nlp.patterns import compile_phrase
 from spstories.errors import ModelUnavailable
 
@@ -26,20 +27,21 @@ POLARITY = "sp_polarity"
 
 
 def codebook_patterns(codebook: Codebook) -> list[dict[str, Any]]:
-    """Every pattern of every code, compiled into the matcher's JSON-ready dicts."""
-    compiled = []
-    for code in codebook.codes:
-        for i, pattern in enumerate(code.patterns):
-            compiled.extend(
-                compile_phrase(
-                    pattern.phrase,
-                    key=f"{code.id}#{i}",
-                    code=code.id,
-                    role=pattern.role,
-                    weight=pattern.weight,
-                )
-            )
-    return compiled
+    """Every pattern of every code, compiled into the matcher's JSON-ready dicts (kept
+    between runs by ``pattern_cache``)."""
+    phrases = [
+        (pattern.phrase, f"{code.id}#{i}", code.id, pattern.role, pattern.weight)
+        for code in codebook.codes
+        for i, pattern in enumerate(code.patterns)
+    ]
+
+    def compile_all() -> list[dict[str, Any]]:
+        compiled = []
+        for phrase, key, code, role, weight in phrases:
+            compiled.extend(compile_phrase(phrase, key=key, code=code, role=role, weight=weight))
+        return compiled
+
+    return cached_patterns(phrases, compile_all)
 
 
 @registry.misc("spstories.codebook_patterns.v1")
